@@ -1,0 +1,106 @@
+"""Claims: a cancel or return line exactly as a marketplace reports it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Marketplace(StrEnum):
+    COUPANG = "coupang"
+    NAVER = "naver"
+    ELEVENTH_STREET = "11st"
+    GMARKET = "gmarket"
+    AUCTION = "auction"
+    SANDBOX = "sandbox"
+
+    @classmethod
+    def parse(cls, text: str) -> Marketplace:
+        word = text.strip().lower()
+        if word in MARKETPLACE_KOREAN:
+            return MARKETPLACE_KOREAN[word]
+        try:
+            return cls(word)
+        except ValueError:
+            valid = ", ".join(m.value for m in cls)
+            raise ValueError(f"unknown marketplace {text!r}: use one of {valid}") from None
+
+
+MARKETPLACE_KOREAN: dict[str, Marketplace] = {
+    "쿠팡": Marketplace.COUPANG,
+    "네이버": Marketplace.NAVER,
+    "스마트스토어": Marketplace.NAVER,
+    "11번가": Marketplace.ELEVENTH_STREET,
+    "지마켓": Marketplace.GMARKET,
+    "옥션": Marketplace.AUCTION,
+}
+
+
+class ClaimType(StrEnum):
+    CANCEL = "CANCEL"  # 취소
+    RETURN = "RETURN"  # 반품
+
+    @classmethod
+    def parse(cls, text: str) -> ClaimType:
+        word = text.strip()
+        korean = {"취소": cls.CANCEL, "반품": cls.RETURN}
+        if word in korean:
+            return korean[word]
+        try:
+            return cls(word.upper())
+        except ValueError:
+            raise ValueError(f"unknown claim_type {text!r}: use CANCEL/RETURN or 취소/반품") from None
+
+
+class ClaimState(StrEnum):
+    REQUESTED = "REQUESTED"  # 요청
+    COMPLETED = "COMPLETED"  # 완료
+    WITHDRAWN = "WITHDRAWN"  # 철회
+
+    @classmethod
+    def parse(cls, text: str) -> ClaimState:
+        word = text.strip()
+        korean = {"요청": cls.REQUESTED, "완료": cls.COMPLETED, "철회": cls.WITHDRAWN}
+        if word in korean:
+            return korean[word]
+        try:
+            return cls(word.upper())
+        except ValueError:
+            raise ValueError(
+                f"unknown claim_state {text!r}: use REQUESTED/COMPLETED/WITHDRAWN or 요청/완료/철회"
+            ) from None
+
+
+@dataclass(frozen=True)
+class ClaimKey:
+    """What makes a claim line the same claim line when it is seen again (SPEC rule 10)."""
+
+    marketplace: str
+    account: str
+    claim_id: str
+    line: str  # the marketplace_item_id, "" when the marketplace reports none
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim line. `cancel_qty` is None when the marketplace does not report it (ESM)."""
+
+    marketplace: str
+    account: str
+    claim_id: str
+    claim_type: ClaimType
+    claim_state: ClaimState
+    marketplace_order_id: str
+    marketplace_item_id: str
+    cancel_qty: int | None
+    claimed_at: datetime
+    ordered_qty: int | None = None
+    completed_at: datetime | None = None
+    shipped_hint: bool | None = None  # the marketplace's own "already shipped" flag
+    product_name: str = ""
+    option: str = ""
+
+    @property
+    def key(self) -> ClaimKey:
+        return ClaimKey(self.marketplace, self.account, self.claim_id, self.marketplace_item_id)

@@ -1,0 +1,76 @@
+"""Domain errors. Each one names the bad thing so a person can fix it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class CancelbotError(Exception):
+    """Base class for every error cancelbot reports to a person."""
+
+
+class InvalidInput(CancelbotError):
+    """Bad input from a person or a file (CLI exit 2, an ephemeral usage message)."""
+
+
+class InvalidFilter(InvalidInput):
+    """A filter word that the parser does not understand."""
+
+    def __init__(self, message: str, bad: str) -> None:
+        super().__init__(message)
+        self.bad = bad
+
+
+class NotFound(InvalidInput):
+    """An id that names nothing."""
+
+
+class AlreadyConfirmed(CancelbotError):
+    """Somebody else confirmed it first: the confirm changed nothing."""
+
+    def __init__(self, target: str, by: str, at: datetime) -> None:
+        super().__init__(f"{target} already confirmed by {by} at {at.isoformat()}")
+        self.by = by
+        self.at = at
+
+
+class NotConfirmed(CancelbotError):
+    """An unconfirm of something that is not confirmed changed nothing."""
+
+
+class ConcurrentUpdate(CancelbotError):
+    """Another process wrote the same rows at the same moment; the work can be retried."""
+
+
+class MarketplaceError(CancelbotError):
+    """A marketplace call failed. `code` and `message` are the marketplace's own when it sent
+    them; `request` names the call (method and path, never a credential)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        account: str = "",
+        request: str = "",
+        code: str = "",
+        status: int | None = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.account = account
+        self.request = request
+        self.code = code
+        self.status = status
+        self.retryable = retryable
+
+    def __str__(self) -> str:
+        parts = [self.args[0] if self.args else "marketplace error"]
+        if self.code:
+            parts.append(f"code={self.code}")
+        if self.status is not None:
+            parts.append(f"http={self.status}")
+        if self.request:
+            parts.append(f"request={self.request}")
+        if self.account:
+            parts.append(f"account={self.account}")
+        return " ".join(parts)

@@ -1,0 +1,52 @@
+"""The seller's order book: one order per management number (관리번호)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    RECEIVED = "RECEIVED"  # 접수
+    INVOICED = "INVOICED"  # 송장
+    SHIPPED = "SHIPPED"  # 배송
+
+    @classmethod
+    def parse(cls, text: str) -> OrderStatus:
+        """Accepts the English code in any case or the OMS's Korean word."""
+        word = text.strip()
+        korean = {"접수": cls.RECEIVED, "송장": cls.INVOICED, "배송": cls.SHIPPED}
+        if word in korean:
+            return korean[word]
+        try:
+            return cls(word.upper())
+        except ValueError:
+            raise ValueError(
+                f"unknown status {text!r}: use RECEIVED/INVOICED/SHIPPED or 접수/송장/배송"
+            ) from None
+
+
+class Phase(StrEnum):
+    BEFORE_SHIPPING = "BEFORE_SHIPPING"  # 배송전
+    AFTER_SHIPPING = "AFTER_SHIPPING"  # 배송후
+
+
+@dataclass
+class Order:
+    management_no: str
+    marketplace: str
+    marketplace_order_id: str
+    marketplace_item_id: str
+    product_name: str
+    option: str
+    quantity: int
+    status: OrderStatus
+    invoice_no: str = ""
+    shipped_at: datetime | None = None
+    cancelled: bool = False
+    on_hold: bool = False
+
+    def cancel_and_hold(self) -> None:
+        self.cancelled = True
+        self.on_hold = True

@@ -1,0 +1,126 @@
+"""Cancel results, withdrawals, the C/S history and the confirmation audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from core.claims import ClaimKey, ClaimState, ClaimType
+from core.orders import OrderStatus, Phase
+
+
+class Category(StrEnum):
+    """Delivery status × cancel type (SPEC §3 rule 7)."""
+
+    SHIPPED_RETURN = "SHIPPED_RETURN"  # 배송-반품
+    SHIPPED_CANCEL = "SHIPPED_CANCEL"  # 배송-취소
+    INVOICED_CANCEL = "INVOICED_CANCEL"  # 송장-취소
+    RECEIVED_CANCEL = "RECEIVED_CANCEL"  # 접수-취소
+
+
+class WithdrawalReason(StrEnum):
+    PARTIAL = "PARTIAL"  # remainder of a partial cancel before shipping
+    WITHDRAWN = "WITHDRAWN"  # the customer withdrew / the marketplace rejected the cancel
+
+
+class ConfirmAction(StrEnum):
+    CONFIRM = "CONFIRM"
+    UNCONFIRM = "UNCONFIRM"
+
+
+class TargetKind(StrEnum):
+    RESULT = "result"
+    WITHDRAWAL = "withdrawal"
+
+
+# C/S history texts are the OMS's own words, so people recognise them.
+AUTO_CANCEL_BEFORE_SHIPPING = "Client 자동취소(배송전)"
+AUTO_CANCEL_AFTER_SHIPPING = "Client 자동취소(배송후)"
+
+
+@dataclass
+class CancelResult:
+    """One completed (or requested, for cancels) claim line as cancelbot stores it."""
+
+    marketplace: str
+    account: str
+    claim_id: str
+    marketplace_order_id: str
+    marketplace_item_id: str
+    management_no: str | None  # None when unmatched
+    product_name: str
+    option: str
+    claim_type: ClaimType
+    claim_state: ClaimState
+    order_status: OrderStatus  # the order's status (or the marketplace's hint) when applied
+    phase: Phase
+    category: Category
+    ordered_qty: int | None
+    cancel_qty: int | None  # None: the marketplace did not say and no order tells us
+    unmatched: bool
+    anomaly: bool
+    claimed_at: datetime
+    completed_at: datetime | None
+    shipped_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    id: int | None = None
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+
+    @property
+    def key(self) -> ClaimKey:
+        return ClaimKey(self.marketplace, self.account, self.claim_id, self.marketplace_item_id)
+
+    @property
+    def partial(self) -> bool:
+        return (
+            self.cancel_qty is not None
+            and self.ordered_qty is not None
+            and self.cancel_qty < self.ordered_qty
+        )
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_by is not None
+
+
+@dataclass
+class Withdrawal:
+    """Units on hold that must ship after all (취소철회)."""
+
+    management_no: str
+    result_id: int
+    reason: WithdrawalReason
+    restore_qty: int
+    created_at: datetime
+    id: int | None = None
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_by is not None
+
+
+@dataclass(frozen=True)
+class CsHistoryEntry:
+    """One line of an order's append-only C/S history (C/S 이력)."""
+
+    management_no: str
+    at: datetime
+    text: str
+    actor: str = "cancelbot"
+    result_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ConfirmationEvent:
+    """One confirm or unconfirm, kept forever: an unconfirm is an event, not a deletion."""
+
+    target: TargetKind
+    target_id: int
+    action: ConfirmAction
+    actor: str
+    at: datetime
