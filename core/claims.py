@@ -50,7 +50,9 @@ class ClaimType(StrEnum):
         try:
             return cls(word.upper())
         except ValueError:
-            raise ValueError(f"unknown claim_type {text!r}: use CANCEL/RETURN or 취소/반품") from None
+            raise ValueError(
+                f"unknown claim_type {text!r}: use CANCEL/RETURN or 취소/반품"
+            ) from None
 
 
 class ClaimState(StrEnum):

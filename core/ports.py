@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
-from core.claims import Claim
+from core.claims import Claim, ClaimKey
+from core.orders import Order
+from core.queries import CancelFilter
+from core.results import (
+    CancelResult,
+    ConfirmationEvent,
+    CsHistoryEntry,
+    TargetKind,
+    Withdrawal,
+)
 
 
 class ClaimSource(Protocol):
@@ -27,4 +37,112 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
-__all__ = ["Claim", "ClaimSource", "Clock", "Iterable"]
+class OrderRepository(Protocol):
+    def get(self, management_no: str) -> Order | None: ...
+
+    def get_many(self, management_nos: Collection[str]) -> dict[str, Order]: ...
+
+    def candidates(self, claims: Collection[Claim], *, lock: bool) -> list[Order]:
+        """Every order line that could match one of the claims (same marketplace and order
+        id, or item id when no order id is reported). `lock` holds them for this unit of work."""
+        ...
+
+    def save_flags(self, orders: Collection[Order], now: datetime) -> None:
+        """Persist `cancelled` / `on_hold` of orders that already exist."""
+        ...
+
+    def upsert(self, orders: Sequence[Order], now: datetime) -> tuple[int, int, int]:
+        """Create or update by management number; returns (created, updated, unchanged)."""
+        ...
+
+
+class ResultRepository(Protocol):
+    def get(self, result_id: int) -> CancelResult | None: ...
+
+    def get_many(self, ids: Collection[int]) -> dict[int, CancelResult]: ...
+
+    def by_keys(self, keys: Collection[ClaimKey]) -> dict[ClaimKey, CancelResult]: ...
+
+    def add(self, results: Sequence[CancelResult]) -> None:
+        """Insert new results and set their ids. Raises ConcurrentUpdate when another unit
+        of work inserted the same claim key first."""
+        ...
+
+    def update(self, results: Sequence[CancelResult]) -> None: ...
+
+    def live_cancelled_qty(self, management_nos: Collection[str]) -> dict[str, int]:
+        """Units taken off each order by cancels that are not withdrawn."""
+        ...
+
+    def for_order(self, management_no: str) -> list[CancelResult]: ...
+
+    def find(
+        self, flt: CancelFilter, *, limit: int, offset: int, max_id: int | None
+    ) -> list[CancelResult]: ...
+
+    def count(self, flt: CancelFilter, *, max_id: int | None) -> int: ...
+
+    def max_id(self) -> int: ...
+
+    def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]:
+        """Conditional update: confirm those not yet confirmed; returns the ids it changed."""
+        ...
+
+    def mark_unconfirmed(self, ids: Collection[int]) -> list[int]:
+        """Conditional update: unconfirm those confirmed; returns the ids it changed."""
+        ...
+
+    def matching_unconfirmed_ids(self, flt: CancelFilter, max_id: int) -> list[int]: ...
+
+
+class WithdrawalRepository(Protocol):
+    def get_many(self, ids: Collection[int]) -> dict[int, Withdrawal]: ...
+
+    def add(self, withdrawals: Sequence[Withdrawal]) -> None: ...
+
+    def for_results(self, result_ids: Collection[int]) -> list[Withdrawal]: ...
+
+    def for_order(self, management_no: str) -> list[Withdrawal]: ...
+
+    def find(self, flt: CancelFilter, *, limit: int, offset: int) -> list[Withdrawal]: ...
+
+    def count(self, flt: CancelFilter) -> int: ...
+
+    def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]: ...
+
+    def mark_unconfirmed(self, ids: Collection[int]) -> list[int]: ...
+
+
+class HistoryRepository(Protocol):
+    def add(self, entries: Iterable[CsHistoryEntry]) -> None: ...
+
+    def for_order(self, management_no: str) -> list[CsHistoryEntry]: ...
+
+
+class AuditLog(Protocol):
+    def add(self, events: Iterable[ConfirmationEvent]) -> None: ...
+
+    def for_target(self, target: TargetKind, target_id: int) -> list[ConfirmationEvent]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the block without commit() rolls everything back."""
+
+    orders: OrderRepository
+    results: ResultRepository
+    withdrawals: WithdrawalRepository
+    history: HistoryRepository
+    audit: AuditLog
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Implementations of core's ports: the database, marketplace clients, the order system."""

@@ -1,0 +1,437 @@
+"""SQLAlchemy implementations of core's repositories. Hot paths use Core statements in
+batches: a sync window is thousands of claims, not one."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime, tzinfo
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from adapters.db import mapping
+from adapters.db.filters import all_of, result_conditions
+from adapters.db.tables import (
+    CancelResultRow as R,
+)
+from adapters.db.tables import (
+    ConfirmationEventRow,
+    CsHistoryRow,
+    OrderRow,
+)
+from adapters.db.tables import (
+    WithdrawalRow as W,
+)
+from core.claims import Claim, ClaimKey, ClaimState, ClaimType
+from core.errors import ConcurrentUpdate
+from core.orders import Order
+from core.queries import CancelFilter
+from core.results import (
+    CancelResult,
+    ConfirmationEvent,
+    CsHistoryEntry,
+    TargetKind,
+    Withdrawal,
+)
+
+T = TypeVar("T")
+CHUNK = 500  # bound IN lists well below every driver's parameter limit
+
+
+def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class SqlOrderRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, management_no: str) -> Order | None:
+        row = self.session.execute(
+            select(OrderRow).where(OrderRow.management_no == management_no)
+        ).scalar_one_or_none()
+        return mapping.order_from_row(row) if row else None
+
+    def get_many(self, management_nos: Collection[str]) -> dict[str, Order]:
+        out: dict[str, Order] = {}
+        for part in chunks(sorted(set(management_nos))):
+            rows = self.session.execute(
+                select(OrderRow).where(OrderRow.management_no.in_(part))
+            ).scalars()
+            out.update((r.management_no, mapping.order_from_row(r)) for r in rows)
+        return out
+
+    def candidates(self, claims: Collection[Claim], *, lock: bool) -> list[Order]:
+        by_order: dict[str, set[str]] = defaultdict(set)
+        by_item: dict[str, set[str]] = defaultdict(set)
+        for c in claims:
+            if c.marketplace_order_id:
+                by_order[c.marketplace].add(c.marketplace_order_id)
+            elif c.marketplace_item_id:
+                by_item[c.marketplace].add(c.marketplace_item_id)
+        conds: list[ColumnElement[bool]] = []
+        for market, ids in by_order.items():
+            for part in chunks(sorted(ids)):
+                conds.append(
+                    and_(OrderRow.marketplace == market, OrderRow.marketplace_order_id.in_(part))
+                )
+        for market, ids in by_item.items():
+            for part in chunks(sorted(ids)):
+                conds.append(
+                    and_(OrderRow.marketplace == market, OrderRow.marketplace_item_id.in_(part))
+                )
+        found: dict[str, Order] = {}
+        for cond in conds:
+            stmt = select(OrderRow).where(cond).order_by(OrderRow.id)
+            if lock:
+                # Two processes cancelling the same order wait for each other (PostgreSQL;
+                # SQLite already holds its one write lock).
+                stmt = stmt.with_for_update()
+            for row in self.session.execute(stmt).scalars():
+                found[row.management_no] = mapping.order_from_row(row)
+        return list(found.values())
+
+    def save_flags(self, orders: Collection[Order], now: datetime) -> None:
+        for order in orders:
+            self.session.execute(
+                update(OrderRow)
+                .where(OrderRow.management_no == order.management_no)
+                .values(cancelled=order.cancelled, on_hold=order.on_hold, updated_at=now)
+            )
+
+    def upsert(self, orders: Sequence[Order], now: datetime) -> tuple[int, int, int]:
+        latest = {o.management_no: o for o in orders}  # a repeated row: the last one wins
+        created = updated = unchanged = 0
+        for part in chunks(latest):
+            rows = self.session.execute(
+                select(OrderRow).where(OrderRow.management_no.in_(part))
+            ).scalars()
+            existing = {r.management_no: r for r in rows}
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            for no in part:
+                values = mapping.order_values(latest[no])
+                row = existing.get(no)
+                if row is None:
+                    inserts.append(values | {"created_at": now, "updated_at": now})
+                    continue
+                # cancelled / on_hold belong to cancelbot, not to the imported file.
+                values.pop("cancelled")
+                values.pop("on_hold")
+                if all(getattr(row, k) == v for k, v in values.items()):
+                    unchanged += 1
+                    continue
+                updates.append(values | {"id": row.id, "updated_at": now})
+            if inserts:
+                try:
+                    self.session.execute(insert(OrderRow), inserts)
+                except IntegrityError as exc:
+                    raise ConcurrentUpdate("another import created the same orders") from exc
+            if updates:
+                self.session.execute(update(OrderRow), updates)
+            created += len(inserts)
+            updated += len(updates)
+        return created, updated, unchanged
+
+
+class SqlResultRepository:
+    def __init__(self, session: Session, tz: tzinfo) -> None:
+        self.session = session
+        self.tz = tz
+
+    def _lockable(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def get(self, result_id: int) -> CancelResult | None:
+        row = self.session.get(R, result_id)
+        return mapping.result_from_row(row) if row else None
+
+    def get_many(self, ids: Collection[int]) -> dict[int, CancelResult]:
+        out: dict[int, CancelResult] = {}
+        for part in chunks(sorted(set(ids))):
+            for row in self.session.execute(select(R).where(R.id.in_(part))).scalars():
+                out[row.id] = mapping.result_from_row(row)
+        return out
+
+    def by_keys(self, keys: Collection[ClaimKey]) -> dict[ClaimKey, CancelResult]:
+        wanted = set(keys)
+        by_market: dict[str, set[str]] = defaultdict(set)
+        for k in wanted:
+            by_market[k.marketplace].add(k.claim_id)
+        out: dict[ClaimKey, CancelResult] = {}
+        for market, claim_ids in by_market.items():
+            for part in chunks(sorted(claim_ids)):
+                stmt = select(R).where(R.marketplace == market, R.claim_id.in_(part))
+                if self._lockable():
+                    stmt = stmt.order_by(R.id).with_for_update()
+                for row in self.session.execute(stmt).scalars():
+                    result = mapping.result_from_row(row)
+                    if result.key in wanted:
+                        out[result.key] = result
+        return out
+
+    def add(self, results: Sequence[CancelResult]) -> None:
+        if not results:
+            return
+        stmt = insert(R).returning(R.id, sort_by_parameter_order=True)
+        rows = [mapping.result_values(r) for r in results]
+        try:
+            ids = self.session.execute(stmt, rows).scalars().all()
+        except IntegrityError as exc:
+            raise ConcurrentUpdate("another process stored the same claim first") from exc
+        for result, new_id in zip(results, ids, strict=True):
+            result.id = new_id
+
+    def update(self, results: Sequence[CancelResult]) -> None:
+        if results:
+            self.session.execute(
+                update(R), [mapping.result_values(r) | {"id": r.id} for r in results]
+            )
+
+    def live_cancelled_qty(self, management_nos: Collection[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for part in chunks(sorted(set(management_nos))):
+            stmt = (
+                select(R.management_no, func.coalesce(func.sum(R.cancel_qty), 0))
+                .where(
+                    R.management_no.in_(part),
+                    R.claim_type == ClaimType.CANCEL.value,
+                    R.claim_state != ClaimState.WITHDRAWN.value,
+                )
+                .group_by(R.management_no)
+            )
+            out.update((str(no), int(qty or 0)) for no, qty in self.session.execute(stmt))
+        return out
+
+    def for_order(self, management_no: str) -> list[CancelResult]:
+        rows = self.session.execute(
+            select(R).where(R.management_no == management_no).order_by(R.id)
+        ).scalars()
+        return [mapping.result_from_row(r) for r in rows]
+
+    def _where(self, flt: CancelFilter, max_id: int | None) -> ColumnElement[bool]:
+        conds = result_conditions(flt, self.tz)
+        if max_id is not None:
+            conds.append(R.id <= max_id)
+        return all_of(conds)
+
+    def find(
+        self, flt: CancelFilter, *, limit: int, offset: int, max_id: int | None
+    ) -> list[CancelResult]:
+        stmt = (
+            select(R)
+            .where(self._where(flt, max_id))
+            .order_by(R.claimed_at.desc(), R.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [mapping.result_from_row(r) for r in self.session.execute(stmt).scalars()]
+
+    def count(self, flt: CancelFilter, *, max_id: int | None) -> int:
+        stmt = select(func.count()).select_from(R).where(self._where(flt, max_id))
+        return int(self.session.execute(stmt).scalar_one())
+
+    def max_id(self) -> int:
+        return int(self.session.execute(select(func.coalesce(func.max(R.id), 0))).scalar_one())
+
+    def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]:
+        changed: list[int] = []
+        for part in chunks(sorted(set(ids))):
+            stmt = (
+                update(R)
+                .where(R.id.in_(part), R.confirmed_by.is_(None))
+                .values(confirmed_by=actor, confirmed_at=at)
+                .returning(R.id)
+            )
+            changed.extend(self.session.execute(stmt).scalars())
+        return changed
+
+    def mark_unconfirmed(self, ids: Collection[int]) -> list[int]:
+        changed: list[int] = []
+        for part in chunks(sorted(set(ids))):
+            stmt = (
+                update(R)
+                .where(R.id.in_(part), R.confirmed_by.is_not(None))
+                .values(confirmed_by=None, confirmed_at=None)
+                .returning(R.id)
+            )
+            changed.extend(self.session.execute(stmt).scalars())
+        return changed
+
+    def matching_unconfirmed_ids(self, flt: CancelFilter, max_id: int) -> list[int]:
+        stmt = select(R.id).where(self._where(flt, max_id), R.confirmed_by.is_(None))
+        return list(self.session.execute(stmt).scalars())
+
+
+class SqlWithdrawalRepository:
+    def __init__(self, session: Session, tz: tzinfo) -> None:
+        self.session = session
+        self.tz = tz
+
+    def get_many(self, ids: Collection[int]) -> dict[int, Withdrawal]:
+        out: dict[int, Withdrawal] = {}
+        for part in chunks(sorted(set(ids))):
+            for row in self.session.execute(select(W).where(W.id.in_(part))).scalars():
+                out[row.id] = mapping.withdrawal_from_row(row)
+        return out
+
+    def add(self, withdrawals: Sequence[Withdrawal]) -> None:
+        if not withdrawals:
+            return
+        stmt = insert(W).returning(W.id, sort_by_parameter_order=True)
+        rows = [
+            {
+                "management_no": w.management_no,
+                "result_id": w.result_id,
+                "reason": w.reason.value,
+                "restore_qty": w.restore_qty,
+                "created_at": w.created_at,
+            }
+            for w in withdrawals
+        ]
+        try:
+            ids = self.session.execute(stmt, rows).scalars().all()
+        except IntegrityError as exc:
+            raise ConcurrentUpdate("another process recorded the same withdrawal") from exc
+        for w, new_id in zip(withdrawals, ids, strict=True):
+            w.id = new_id
+
+    def for_results(self, result_ids: Collection[int]) -> list[Withdrawal]:
+        out: list[Withdrawal] = []
+        for part in chunks(sorted(set(result_ids))):
+            rows = self.session.execute(select(W).where(W.result_id.in_(part)).order_by(W.id))
+            out.extend(mapping.withdrawal_from_row(r) for r in rows.scalars())
+        return out
+
+    def for_order(self, management_no: str) -> list[Withdrawal]:
+        rows = self.session.execute(
+            select(W).where(W.management_no == management_no).order_by(W.id)
+        ).scalars()
+        return [mapping.withdrawal_from_row(r) for r in rows]
+
+    def _where(self, flt: CancelFilter) -> ColumnElement[bool]:
+        """Withdrawals take the filter words that make sense for them: market, confirmed,
+        dates (of the cancel) and order."""
+        conds: list[ColumnElement[bool]] = []
+        if flt.marketplaces:
+            conds.append(R.marketplace.in_(sorted(flt.marketplaces)))
+        if flt.confirmed is True:
+            conds.append(W.confirmed_by.is_not(None))
+        elif flt.confirmed is False:
+            conds.append(W.confirmed_by.is_(None))
+        start, end = flt.claimed_range(self.tz)
+        if start is not None:
+            conds.append(R.claimed_at >= start)
+        if end is not None:
+            conds.append(R.claimed_at < end)
+        if flt.order:
+            conds.append(or_(W.management_no == flt.order, R.marketplace_order_id == flt.order))
+        return all_of(conds)
+
+    def find(self, flt: CancelFilter, *, limit: int, offset: int) -> list[Withdrawal]:
+        stmt = (
+            select(W)
+            .join(R, R.id == W.result_id)
+            .where(self._where(flt))
+            .order_by(W.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [mapping.withdrawal_from_row(r) for r in self.session.execute(stmt).scalars()]
+
+    def count(self, flt: CancelFilter) -> int:
+        stmt = (
+            select(func.count()).select_from(W).join(R, R.id == W.result_id).where(self._where(flt))
+        )
+        return int(self.session.execute(stmt).scalar_one())
+
+    def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]:
+        changed: list[int] = []
+        for part in chunks(sorted(set(ids))):
+            stmt = (
+                update(W)
+                .where(W.id.in_(part), W.confirmed_by.is_(None))
+                .values(confirmed_by=actor, confirmed_at=at)
+                .returning(W.id)
+            )
+            changed.extend(self.session.execute(stmt).scalars())
+        return changed
+
+    def mark_unconfirmed(self, ids: Collection[int]) -> list[int]:
+        changed: list[int] = []
+        for part in chunks(sorted(set(ids))):
+            stmt = (
+                update(W)
+                .where(W.id.in_(part), W.confirmed_by.is_not(None))
+                .values(confirmed_by=None, confirmed_at=None)
+                .returning(W.id)
+            )
+            changed.extend(self.session.execute(stmt).scalars())
+        return changed
+
+
+class SqlHistoryRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, entries: Iterable[CsHistoryEntry]) -> None:
+        rows = [
+            {
+                "management_no": e.management_no,
+                "at": e.at,
+                "text": e.text,
+                "actor": e.actor,
+                "result_id": e.result_id,
+            }
+            for e in entries
+        ]
+        if rows:
+            self.session.execute(insert(CsHistoryRow), rows)
+
+    def for_order(self, management_no: str) -> list[CsHistoryEntry]:
+        rows = self.session.execute(
+            select(CsHistoryRow)
+            .where(CsHistoryRow.management_no == management_no)
+            .order_by(CsHistoryRow.id)
+        ).scalars()
+        return [mapping.history_from_row(r) for r in rows]
+
+
+class SqlAuditLog:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, events: Iterable[ConfirmationEvent]) -> None:
+        rows = [
+            {
+                "target": e.target.value,
+                "target_id": e.target_id,
+                "action": e.action.value,
+                "actor": e.actor,
+                "at": e.at,
+            }
+            for e in events
+        ]
+        if rows:
+            self.session.execute(insert(ConfirmationEventRow), rows)
+
+    def for_target(self, target: TargetKind, target_id: int) -> list[ConfirmationEvent]:
+        rows = self.session.execute(
+            select(ConfirmationEventRow)
+            .where(
+                ConfirmationEventRow.target == target.value,
+                ConfirmationEventRow.target_id == target_id,
+            )
+            .order_by(ConfirmationEventRow.id)
+        ).scalars()
+        return [mapping.event_from_row(r) for r in rows]

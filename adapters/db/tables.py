@@ -1,0 +1,120 @@
+"""ORM rows. Enums are stored as their text values so migrations stay plain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from adapters.db.base import Base
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_marketplace_order", "marketplace", "marketplace_order_id"),
+        Index("ix_orders_marketplace_item", "marketplace", "marketplace_item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    management_no: Mapped[str] = mapped_column(String(64), unique=True)
+    marketplace: Mapped[str] = mapped_column(String(16))
+    marketplace_order_id: Mapped[str] = mapped_column(String(64))
+    marketplace_item_id: Mapped[str] = mapped_column(String(64), default="")
+    product_name: Mapped[str] = mapped_column(Text, default="")
+    option: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    invoice_no: Mapped[str] = mapped_column(String(64), default="")
+    shipped_at: Mapped[datetime | None]
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CancelResultRow(Base):
+    __tablename__ = "cancel_results"
+    __table_args__ = (
+        # The claim key (SPEC rule 10). marketplace + claim_id lead so a batch looks up
+        # its claims with one index range per marketplace.
+        UniqueConstraint(
+            "marketplace",
+            "claim_id",
+            "account",
+            "marketplace_item_id",
+            name="uq_cancel_results_claim",
+        ),
+        Index("ix_cancel_results_phase_claimed", "phase", "claimed_at"),
+        Index("ix_cancel_results_management_no", "management_no"),
+        Index("ix_cancel_results_marketplace_order_id", "marketplace_order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    marketplace: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(String(64))
+    claim_id: Mapped[str] = mapped_column(String(128))
+    marketplace_order_id: Mapped[str] = mapped_column(String(64))
+    marketplace_item_id: Mapped[str] = mapped_column(String(64))
+    management_no: Mapped[str | None] = mapped_column(String(64))
+    product_name: Mapped[str] = mapped_column(Text)
+    option: Mapped[str] = mapped_column(Text)
+    claim_type: Mapped[str] = mapped_column(String(16))
+    claim_state: Mapped[str] = mapped_column(String(16))
+    order_status: Mapped[str] = mapped_column(String(16))
+    phase: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(24))
+    ordered_qty: Mapped[int | None] = mapped_column(Integer)
+    cancel_qty: Mapped[int | None] = mapped_column(Integer)
+    partial: Mapped[bool] = mapped_column(Boolean)
+    unmatched: Mapped[bool] = mapped_column(Boolean)
+    anomaly: Mapped[bool] = mapped_column(Boolean)
+    claimed_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    shipped_at: Mapped[datetime | None]
+    confirmed_by: Mapped[str | None] = mapped_column(String(128))
+    confirmed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WithdrawalRow(Base):
+    __tablename__ = "withdrawals"
+    __table_args__ = (
+        UniqueConstraint("result_id", "reason", name="uq_withdrawals_result_reason"),
+        Index("ix_withdrawals_management_no", "management_no"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    management_no: Mapped[str] = mapped_column(String(64))
+    result_id: Mapped[int] = mapped_column(ForeignKey("cancel_results.id"))
+    reason: Mapped[str] = mapped_column(String(16))
+    restore_qty: Mapped[int] = mapped_column(Integer)
+    confirmed_by: Mapped[str | None] = mapped_column(String(128))
+    confirmed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class CsHistoryRow(Base):
+    __tablename__ = "cs_history"
+    __table_args__ = (Index("ix_cs_history_management_no", "management_no", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    management_no: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(128))
+    result_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class ConfirmationEventRow(Base):
+    __tablename__ = "confirmation_events"
+    __table_args__ = (Index("ix_confirmation_events_target", "target", "target_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime]

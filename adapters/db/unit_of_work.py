@@ -1,0 +1,77 @@
+"""The SQLAlchemy unit of work: one session, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapters.db.repositories import (
+    SqlAuditLog,
+    SqlHistoryRepository,
+    SqlOrderRepository,
+    SqlResultRepository,
+    SqlWithdrawalRepository,
+)
+from core.errors import ConcurrentUpdate
+from core.ports import (
+    AuditLog,
+    HistoryRepository,
+    OrderRepository,
+    ResultRepository,
+    WithdrawalRepository,
+)
+
+# PostgreSQL's "try again" answers: serialization failure and deadlock.
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+class SqlAlchemyUnitOfWork:
+    orders: OrderRepository
+    results: ResultRepository
+    withdrawals: WithdrawalRepository
+    history: HistoryRepository
+    audit: AuditLog
+    session: Session
+
+    def __init__(self, session_factory: sessionmaker[Session], tz: tzinfo) -> None:
+        self.session_factory = session_factory
+        self.tz = tz
+
+    def __enter__(self) -> Self:
+        self.session = self.session_factory()
+        self.orders = SqlOrderRepository(self.session)
+        self.results = SqlResultRepository(self.session, self.tz)
+        self.withdrawals = SqlWithdrawalRepository(self.session, self.tz)
+        self.history = SqlHistoryRepository(self.session)
+        self.audit = SqlAuditLog(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+        if isinstance(exc, DBAPIError) and _retryable(exc):
+            raise ConcurrentUpdate(str(exc.orig)) from exc
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            raise ConcurrentUpdate("another process wrote the same rows first") from exc
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES

@@ -1,0 +1,266 @@
+"""The `cancelbot` command. Exit 0 on success, 1 on an operational failure, 2 on a usage or
+input error; every error names the bad thing."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import present
+from bot.bootstrap import DEFAULT_DATABASE_URL, Deps, build, upgrade_database
+from core import csv_import, services
+from core.errors import CancelbotError, InvalidInput
+from core.queries import parse_filter
+from core.results import TargetKind
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+DEFAULT_LIMIT = 50
+
+
+class UsageError(Exception):
+    pass
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def timezone() -> ZoneInfo:
+    name = os.environ.get("CANCELBOT_TIMEZONE") or "Asia/Seoul"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"CANCELBOT_TIMEZONE={name!r} is not a time zone (e.g. Asia/Seoul)"
+        ) from None
+
+
+def safe_url(url: str) -> str:
+    """The database URL with its password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable DATABASE_URL>"
+
+
+def _deps() -> Deps:
+    return build(database_url(), timezone())
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _ids(values: Sequence[str]) -> list[int]:
+    out = []
+    for v in values:
+        if not v.isdigit() or int(v) <= 0:
+            raise UsageError(f"{v!r} is not a result id (a positive whole number, e.g. 12)")
+        out.append(int(v))
+    return out
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    head = upgrade_database(database_url())
+    print(f"database {safe_url(database_url())} is at revision {head}")
+    return EXIT_OK
+
+
+def cmd_orders_import(args: argparse.Namespace) -> int:
+    deps = _deps()
+    orders = csv_import.read_orders(_read(args.file), deps.tz)
+    created, updated, unchanged = services.import_orders(deps.make_uow, orders, deps.clock.now())
+    print(f"orders: {created} created, {updated} updated, {unchanged} unchanged")
+    return EXIT_OK
+
+
+def cmd_claims_import(args: argparse.Namespace) -> int:
+    deps = _deps()
+    claims = csv_import.read_claims(_read(args.file), deps.tz)
+    stats = services.ApplyStats()
+    for start in range(0, len(claims), 1000):
+        stats += services.apply_claims(
+            deps.make_uow, claims[start : start + 1000], deps.clock.now()
+        )
+    print(
+        f"claims: {stats.new} new, {stats.updated} updated, {stats.unchanged} unchanged, "
+        f"{stats.unmatched} unmatched, {stats.skipped} skipped (not a result yet)"
+    )
+    return EXIT_OK
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    flt = parse_filter(args.filter)
+    deps = _deps()
+    page = services.list_results(deps.make_uow, flt, limit=args.limit, offset=args.offset)
+    if args.json:
+        print(present.dumps([present.result_json(r, deps.tz) for r in page.items]))
+        return EXIT_OK
+    print(f"filter: {flt}")
+    print(present.results_table(page.items, deps.tz))
+    shown = f"{page.offset + 1}-{page.offset + len(page.items)}" if page.items else "0"
+    print(f"{shown} of {page.total} result(s)")
+    return EXIT_OK
+
+
+def cmd_withdrawals(args: argparse.Namespace) -> int:
+    flt = parse_filter(args.filter)
+    deps = _deps()
+    page = services.list_withdrawals(deps.make_uow, flt, limit=args.limit, offset=args.offset)
+    if args.json:
+        print(present.dumps([present.withdrawal_json(w, deps.tz) for w in page.items]))
+        return EXIT_OK
+    print(present.withdrawals_table(page.items, deps.tz))
+    print(f"{len(page.items)} of {page.total} withdrawal(s)")
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    deps = _deps()
+    details = services.order_details(deps.make_uow, args.management_no)
+    if args.json:
+        print(present.dumps(present.details_json(details, deps.tz)))
+    else:
+        print(present.details_text(details, deps.tz))
+    return EXIT_OK
+
+
+def _confirmation(action: Callable[..., list[services.ConfirmOutcome]]) -> Callable[..., int]:
+    def run(args: argparse.Namespace) -> int:
+        ids = _ids(args.ids)
+        if not args.by.strip():
+            raise UsageError("--by needs a name (who is confirming)")
+        target = TargetKind.WITHDRAWAL if args.withdrawal else TargetKind.RESULT
+        deps = _deps()
+        outcomes = action(deps.make_uow, target, ids, args.by.strip(), deps.clock.now())
+        if args.json:
+            print(present.dumps([
+                {"id": o.target_id, "outcome": o.outcome.value, "confirmed_by": o.by,
+                 "confirmed_at": present.iso(o.at, deps.tz)}
+                for o in outcomes
+            ]))  # fmt: skip
+            return EXIT_OK
+        for o in outcomes:
+            label = f"{o.target.value} #{o.target_id}"
+            if o.outcome is services.Outcome.CONFIRMED:
+                print(f"{label} confirmed by {o.by} at {present.local(o.at, deps.tz)}")
+            elif o.outcome is services.Outcome.ALREADY_CONFIRMED:
+                print(f"{label} already confirmed by {o.by} at {present.local(o.at, deps.tz)}")
+            elif o.outcome is services.Outcome.UNCONFIRMED:
+                print(f"{label} unconfirmed by {args.by.strip()}")
+            else:
+                print(f"{label} was not confirmed; nothing to undo")
+        return EXIT_OK
+
+    return run
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="cancelbot",
+        description="Cancel and return results from Korean marketplaces, for C/S teams.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="create or migrate the schema").set_defaults(run=cmd_db_upgrade)
+
+    orders = sub.add_parser("orders", help="the order book").add_subparsers(
+        dest="orders_command", required=True
+    )
+    oi = orders.add_parser("import", help="import orders from CSV (UTF-8 or CP949)")
+    oi.add_argument("file")
+    oi.set_defaults(run=cmd_orders_import)
+
+    claims = sub.add_parser("claims", help="claims from files").add_subparsers(
+        dest="claims_command", required=True
+    )
+    ci = claims.add_parser("import", help="apply claims from CSV, as a sync would")
+    ci.add_argument("file")
+    ci.set_defaults(run=cmd_claims_import)
+
+    for name, run, help_ in (
+        ("results", cmd_results, "list cancel results (default: after shipping, unconfirmed)"),
+        ("withdrawals", cmd_withdrawals, "list cancel withdrawals to release and ship"),
+    ):
+        sp = sub.add_parser(name, help=help_)
+        sp.add_argument(
+            "filter", nargs="*", metavar="FILTER", help="e.g. market:coupang partial 배송후"
+        )
+        sp.add_argument("--json", action="store_true", help="print one JSON array")
+        sp.add_argument("--limit", type=_positive, default=DEFAULT_LIMIT, help="rows (default 50)")
+        sp.add_argument("--offset", type=_non_negative, default=0, help="skip rows (paging)")
+        sp.set_defaults(run=run)
+
+    hist = sub.add_parser("history", help="an order's C/S history, results and withdrawals")
+    hist.add_argument("management_no")
+    hist.add_argument("--json", action="store_true")
+    hist.set_defaults(run=cmd_history)
+
+    for name, action, help_ in (
+        ("confirm", services.confirm, "confirm results by id"),
+        ("unconfirm", services.unconfirm, "take a confirmation back"),
+    ):
+        sp = sub.add_parser(name, help=help_)
+        sp.add_argument("ids", nargs="+", metavar="ID")
+        sp.add_argument("--by", required=True, help="who is doing it")
+        sp.add_argument("--withdrawal", action="store_true", help="the ids are withdrawal ids")
+        sp.add_argument("--json", action="store_true")
+        sp.set_defaults(run=_confirmation(action))
+    return p
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+def _non_negative(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    # Filter words may stand on either side of the options (`results --json partial`).
+    args, extra = p.parse_known_args(argv)
+    if extra and hasattr(args, "filter") and not any(x.startswith("-") for x in extra):
+        args.filter = [*args.filter, *extra]
+    elif extra:
+        p.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return int(args.run(args))
+    except (UsageError, InvalidInput) as exc:
+        print(f"cancelbot: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CancelbotError as exc:
+        print(f"cancelbot: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except SQLAlchemyError as exc:
+        print(
+            f"cancelbot: database error ({safe_url(database_url())}): "
+            f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""The filter people query results by, its one parser (CLI and /cancels), and paging."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Generic, TypeVar
+
+from core.claims import MARKETPLACE_KOREAN, ClaimState, ClaimType, Marketplace
+from core.errors import InvalidFilter
+from core.orders import OrderStatus, Phase
+
+T = TypeVar("T")
+
+USAGE = (
+    "market:coupang,naver · phase:after|before|all · status:received|invoiced|shipped · "
+    "type:cancel|return · confirmed:no|yes|all · state:requested|completed|withdrawn · "
+    "partial · unmatched · from:YYYY-MM-DD · to:YYYY-MM-DD · order:<관리번호 or 주문번호> · "
+    "배송후 배송전 접수 송장 배송 취소 반품 미확인 확인 전체 부분취소 미매칭 "
+    "쿠팡 네이버 11번가 지마켓 옥션"
+)
+
+
+@dataclass(frozen=True)
+class CancelFilter:
+    """Which cancel results to show. The default is SPEC rule 9: after shipping, unconfirmed."""
+
+    marketplaces: frozenset[str] = frozenset()
+    phase: Phase | None = Phase.AFTER_SHIPPING
+    statuses: frozenset[OrderStatus] = frozenset()
+    types: frozenset[ClaimType] = frozenset()
+    confirmed: bool | None = False
+    states: frozenset[ClaimState] = frozenset()
+    partial: bool = False
+    unmatched: bool = False
+    date_from: date | None = None
+    date_to: date | None = None
+    order: str | None = None
+
+    def claimed_range(self, tz: tzinfo) -> tuple[datetime | None, datetime | None]:
+        """[start, end) in UTC for the local-date bounds (the `to` day is included)."""
+        start = end = None
+        if self.date_from is not None:
+            start = datetime.combine(self.date_from, time(), tz).astimezone(UTC)
+        if self.date_to is not None:
+            next_day = self.date_to + timedelta(days=1)
+            end = datetime.combine(next_day, time(), tz).astimezone(UTC)
+        return start, end
+
+    def words(self) -> list[str]:
+        """The filter in canonical words, so people see how their input was understood."""
+        out: list[str] = []
+        if self.marketplaces:
+            out.append("market:" + ",".join(sorted(self.marketplaces)))
+        out.append(
+            "phase:" + {None: "all", Phase.AFTER_SHIPPING: "after"}.get(self.phase, "before")
+        )
+        if self.statuses:
+            out.append("status:" + ",".join(sorted(s.value.lower() for s in self.statuses)))
+        if self.types:
+            out.append("type:" + ",".join(sorted(t.value.lower() for t in self.types)))
+        out.append("confirmed:" + {None: "all", True: "yes", False: "no"}[self.confirmed])
+        if self.states:
+            out.append("state:" + ",".join(sorted(s.value.lower() for s in self.states)))
+        if self.partial:
+            out.append("partial")
+        if self.unmatched:
+            out.append("unmatched")
+        if self.date_from:
+            out.append(f"from:{self.date_from.isoformat()}")
+        if self.date_to:
+            out.append(f"to:{self.date_to.isoformat()}")
+        if self.order:
+            out.append(f"order:{self.order}")
+        return out
+
+    def __str__(self) -> str:
+        return " ".join(self.words())
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    offset: int = 0
+    limit: int = 0
+    # The highest result id when counted: "confirm all N" confirms only what was counted.
+    snapshot_id: int = 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+
+_PHASES = {"after": Phase.AFTER_SHIPPING, "before": Phase.BEFORE_SHIPPING, "all": None}
+_PHASES_KO = {"배송후": Phase.AFTER_SHIPPING, "배송전": Phase.BEFORE_SHIPPING}
+_STATUSES = {s.value.lower(): s for s in OrderStatus} | {
+    "접수": OrderStatus.RECEIVED,
+    "송장": OrderStatus.INVOICED,
+    "배송": OrderStatus.SHIPPED,
+}
+_TYPES = {t.value.lower(): t for t in ClaimType} | {
+    "취소": ClaimType.CANCEL,
+    "반품": ClaimType.RETURN,
+}
+_STATES = {s.value.lower(): s for s in ClaimState} | {
+    "요청": ClaimState.REQUESTED,
+    "완료": ClaimState.COMPLETED,
+    "철회": ClaimState.WITHDRAWN,
+}
+_CONFIRMED = {"no": False, "yes": True, "all": None, "미확인": False, "확인": True, "전체": None}
+_MARKETS = {m.value: m.value for m in Marketplace} | {
+    k: v.value for k, v in MARKETPLACE_KOREAN.items()
+}
+
+
+def _bad(word: str, why: str) -> InvalidFilter:
+    return InvalidFilter(f'{why}: "{word}". Valid filter words: {USAGE}', word)
+
+
+def _one_of(word: str, key: str, value: str, table: dict[str, T]) -> T:
+    found = table.get(value.lower(), table.get(value))
+    if found is None and value.lower() not in table:
+        valid = "|".join(k for k in table if k.isascii())
+        raise _bad(word, f"unknown {key} {value!r} (use {key}:{valid})")
+    return found  # type: ignore[return-value]
+
+
+def _many(word: str, key: str, value: str, table: dict[str, T]) -> frozenset[T]:
+    parts = [p for p in value.split(",") if p]
+    if not parts:
+        raise _bad(word, f"{key}: needs a value")
+    return frozenset(_one_of(word, key, p, table) for p in parts)
+
+
+def _date(word: str, value: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise _bad(word, "bad date (use YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _bad(word, "bad date (use YYYY-MM-DD)") from None
+
+
+def parse_filter(words: str | Sequence[str], base: CancelFilter | None = None) -> CancelFilter:
+    """Parse filter words (English `key:value` or Korean words) into a CancelFilter.
+
+    Raises InvalidFilter quoting the bad word and listing the valid forms. Never anything
+    else: /cancels feeds it whatever a person typed.
+    """
+    tokens: Iterable[str] = words.split() if isinstance(words, str) else words
+    f = base or CancelFilter()
+    phase_named = False
+    for word in tokens:
+        f = _apply_word(f, word)
+        phase_named = phase_named or word in _PHASES_KO or word.lower().startswith("phase:")
+    if f.statuses and not phase_named:
+        # An order status already says the phase; the after-shipping default would hide
+        # everything that `status:received` asks for.
+        f = replace(f, phase=None)
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        raise InvalidFilter(
+            f"from:{f.date_from} is after to:{f.date_to}; the from date must not be after "
+            f"the to date. Valid filter words: {USAGE}",
+            f"from:{f.date_from} to:{f.date_to}",
+        )
+    return f
+
+
+def _apply_word(f: CancelFilter, word: str) -> CancelFilter:
+    lower = word.lower()
+    if lower in ("partial", "부분취소"):
+        return replace(f, partial=True)
+    if lower in ("unmatched", "미매칭"):
+        return replace(f, unmatched=True)
+    if lower in ("all", "전체"):
+        return replace(f, phase=None, confirmed=None)
+    if word in _PHASES_KO:
+        return replace(f, phase=_PHASES_KO[word])
+    if word in ("접수", "송장", "배송"):
+        return replace(f, statuses=f.statuses | {_STATUSES[word]})
+    if word in ("취소", "반품"):
+        return replace(f, types=f.types | {_TYPES[word]})
+    if word in ("미확인", "확인"):
+        return replace(f, confirmed=_CONFIRMED[word])
+    if word in MARKETPLACE_KOREAN:
+        return replace(f, marketplaces=f.marketplaces | {MARKETPLACE_KOREAN[word].value})
+    key, sep, value = word.partition(":")
+    if not sep:
+        raise _bad(word, "unknown filter word")
+    key = key.lower()
+    if key == "market":
+        return replace(f, marketplaces=f.marketplaces | _many(word, key, value, _MARKETS))
+    if key == "phase":
+        table: dict[str, Phase | None] = {**_PHASES, **_PHASES_KO}
+        return replace(f, phase=_one_of(word, key, value, table))
+    if key == "status":
+        return replace(f, statuses=f.statuses | _many(word, key, value, _STATUSES))
+    if key == "type":
+        return replace(f, types=f.types | _many(word, key, value, _TYPES))
+    if key == "confirmed":
+        return replace(f, confirmed=_one_of(word, key, value, _CONFIRMED))
+    if key == "state":
+        return replace(f, states=f.states | _many(word, key, value, _STATES))
+    if key == "from":
+        return replace(f, date_from=_date(word, value))
+    if key == "to":
+        return replace(f, date_to=_date(word, value))
+    if key == "order":
+        if not value.strip():
+            raise _bad(word, "order: needs a management number or marketplace order number")
+        return replace(f, order=value.strip())
+    raise _bad(word, "unknown filter word")
+
+
+__all__ = ["USAGE", "CancelFilter", "Page", "field", "parse_filter"]
