@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,11 @@ from core.results import (
 
 T = TypeVar("T")
 CHUNK = 500  # bound IN lists well below every driver's parameter limit
+
+
+def _table(model: type[Any]) -> Table:
+    """The Core table of an ORM class, for executemany statements without ORM overhead."""
+    return cast(Table, model.__table__)
 
 
 def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -102,12 +107,21 @@ class SqlOrderRepository:
         return list(found.values())
 
     def save_flags(self, orders: Collection[Order], now: datetime) -> None:
-        for order in orders:
-            self.session.execute(
-                update(OrderRow)
-                .where(OrderRow.management_no == order.management_no)
-                .values(cancelled=order.cancelled, on_hold=order.on_hold, updated_at=now)
-            )
+        if not orders:
+            return
+        table = _table(OrderRow)
+        stmt = (
+            update(table)
+            .where(table.c.management_no == bindparam("b_no"))
+            .values(cancelled=bindparam("b_cancelled"), on_hold=bindparam("b_hold"), updated_at=now)
+        )
+        self.session.connection().execute(
+            stmt,
+            [
+                {"b_no": o.management_no, "b_cancelled": o.cancelled, "b_hold": o.on_hold}
+                for o in orders
+            ],
+        )
 
     def upsert(self, orders: Sequence[Order], now: datetime) -> tuple[int, int, int]:
         latest = {o.management_no: o for o in orders}  # a repeated row: the last one wins
@@ -183,10 +197,12 @@ class SqlResultRepository:
     def add(self, results: Sequence[CancelResult]) -> None:
         if not results:
             return
-        stmt = insert(R).returning(R.id, sort_by_parameter_order=True)
+        # Core, not ORM, insert: the ORM's bulk RETURNING path costs ~10x here.
+        table = _table(R)
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         rows = [mapping.result_values(r) for r in results]
         try:
-            ids = self.session.execute(stmt, rows).scalars().all()
+            ids = self.session.connection().execute(stmt, rows).scalars().all()
         except IntegrityError as exc:
             raise ConcurrentUpdate("another process stored the same claim first") from exc
         for result, new_id in zip(results, ids, strict=True):
@@ -194,8 +210,10 @@ class SqlResultRepository:
 
     def update(self, results: Sequence[CancelResult]) -> None:
         if results:
-            self.session.execute(
-                update(R), [mapping.result_values(r) | {"id": r.id} for r in results]
+            table = _table(R)
+            stmt = update(table).where(table.c.id == bindparam("b_id"))
+            self.session.connection().execute(
+                stmt, [mapping.result_values(r) | {"b_id": r.id} for r in results]
             )
 
     def live_cancelled_qty(self, management_nos: Collection[str]) -> dict[str, int]:
@@ -288,7 +306,8 @@ class SqlWithdrawalRepository:
     def add(self, withdrawals: Sequence[Withdrawal]) -> None:
         if not withdrawals:
             return
-        stmt = insert(W).returning(W.id, sort_by_parameter_order=True)
+        table = _table(W)
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         rows = [
             {
                 "management_no": w.management_no,
@@ -300,7 +319,7 @@ class SqlWithdrawalRepository:
             for w in withdrawals
         ]
         try:
-            ids = self.session.execute(stmt, rows).scalars().all()
+            ids = self.session.connection().execute(stmt, rows).scalars().all()
         except IntegrityError as exc:
             raise ConcurrentUpdate("another process recorded the same withdrawal") from exc
         for w, new_id in zip(withdrawals, ids, strict=True):
@@ -396,7 +415,7 @@ class SqlHistoryRepository:
             for e in entries
         ]
         if rows:
-            self.session.execute(insert(CsHistoryRow), rows)
+            self.session.connection().execute(insert(_table(CsHistoryRow)), rows)
 
     def for_order(self, management_no: str) -> list[CsHistoryEntry]:
         rows = self.session.execute(
@@ -423,7 +442,7 @@ class SqlAuditLog:
             for e in events
         ]
         if rows:
-            self.session.execute(insert(ConfirmationEventRow), rows)
+            self.session.connection().execute(insert(_table(ConfirmationEventRow)), rows)
 
     def for_target(self, target: TargetKind, target_id: int) -> list[ConfirmationEvent]:
         rows = self.session.execute(

@@ -7,9 +7,9 @@ import os
 from alembic import context
 from sqlalchemy import text
 
+from adapters.db import tables  # noqa: F401  (registers the tables on Base.metadata)
 from adapters.db.base import Base
 from adapters.db.engine import DEFAULT_DATABASE_URL, make_engine
-from adapters.db import tables  # noqa: F401  (registers the tables on Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata
