@@ -1,0 +1,1 @@
+"""cancelbot's Slack side: Bolt app, listeners, Block Kit builders, texts."""
