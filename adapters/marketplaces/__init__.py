@@ -1,0 +1,7 @@
+"""Marketplace claim sources (core.ports.ClaimSource) and the HTTP plumbing they share.
+
+Shared, marketplace-neutral modules (underscore = for adapters in this package only):
+- `_http`: the httpx client factory and the request runner (retries, rate limit, errors, JSON)
+- `_retry`: the pure retry decision; `_ratelimit`: the client-side token bucket
+- `_json`: typed reads of a JSON body that name the bad field; `_time`: KST, clocks, windows
+"""

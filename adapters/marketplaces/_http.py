@@ -1,0 +1,205 @@
+"""The HTTP layer every marketplace adapter shares.
+
+`build_client` makes the httpx.Client (explicit timeouts, injectable transport for tests);
+`JsonHttp.call` runs one logical request: rate limit, send, retry transient failures as
+`_retry.RetryPolicy` decides, and turn everything that still fails into a MarketplaceError
+naming the account and the request (method + path only: query strings and headers may hold
+credentials, so they never reach an error or a log line).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from adapters.marketplaces._json import GarbledBody, JsonNode
+from adapters.marketplaces._ratelimit import RateLimit, TokenBucket
+from adapters.marketplaces._retry import RetryPolicy
+from adapters.marketplaces._time import SystemClock
+from core.errors import MarketplaceError
+from core.ports import Clock
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Returns (code, message) the marketplace put in an error response, "" when it put none.
+ErrorDetail = Callable[[httpx.Response], tuple[str, str]]
+
+_SNIPPET = 200  # characters of a non-JSON error body worth showing a person
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds. `read` is per socket read, not for the whole response."""
+
+    connect: float = 5.0
+    read: float = 30.0
+
+    def to_httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(
+            connect=self.connect, read=self.read, write=self.read, pool=self.connect
+        )
+
+
+DEFAULT_TIMEOUTS = Timeouts()
+DEFAULT_RETRY = RetryPolicy()
+
+
+def build_client(
+    base_url: str,
+    *,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    auth: httpx.Auth | None = None,
+    headers: Mapping[str, str] | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """A client for one marketplace host. Pass `transport=httpx.MockTransport(app)` in tests."""
+    return httpx.Client(
+        base_url=base_url,
+        timeout=timeouts.to_httpx(),
+        auth=auth,
+        headers={"User-Agent": "cancelbot", **(headers or {})},
+        transport=transport,
+        # A redirect from an API gateway is a misconfiguration to report, not to follow
+        # (following could resend credentials to another host).
+        follow_redirects=False,
+    )
+
+
+def json_error_detail(response: httpx.Response) -> tuple[str, str]:
+    """Error bodies shaped `{"code": .., "message": ..}` (Coupang, the Naver gateway)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "", response.text.strip()[:_SNIPPET]
+    if not isinstance(body, dict):
+        return "", ""
+    code, message = body.get("code"), body.get("message")
+    return ("" if code is None else str(code)), ("" if message is None else str(message))
+
+
+class JsonHttp:
+    """Runs requests for one marketplace account; see the module docstring."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        marketplace: str,
+        account: str,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        rate_limit: RateLimit | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock | None = None,
+        error_detail: ErrorDetail = json_error_detail,
+    ) -> None:
+        self.client = client
+        self.marketplace = marketplace
+        self.account = account
+        self._retry = retry
+        self._sleep = sleep
+        self._clock: Clock = clock or SystemClock()
+        self._limiter = (
+            None if rate_limit is None else TokenBucket(rate_limit, clock=self._clock, sleep=sleep)
+        )
+        self._error_detail = error_detail
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[JsonNode], T],
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+    ) -> T:
+        """Send until success or a final failure; return `parse` of the JSON body.
+
+        Raises MarketplaceError for a non-retryable status, exhausted retries, or a body that
+        is not JSON or not the shape `parse` expects (GarbledBody). `auth` None means the
+        client's own auth."""
+        label = f"{method} {path}"
+        attempt = 0
+        while True:
+            attempt += 1
+            if self._limiter is not None:
+                self._limiter.acquire()
+            outcome: httpx.Response | Exception
+            try:
+                outcome = self.client.request(
+                    method,
+                    path,
+                    params=params,
+                    json=json,
+                    data=data,
+                    auth=httpx.USE_CLIENT_DEFAULT if auth is None else auth,
+                )
+            except httpx.RequestError as exc:
+                outcome = exc
+            else:
+                log.debug("%s %s -> HTTP %s", self.account, label, outcome.status_code)
+                if outcome.is_success:
+                    return self._parse(outcome, parse, label)
+            decision = self._retry.decide(outcome, attempt, self._clock.now())
+            if not decision.retry:
+                failure = self._failure(outcome, label, decision.reason, decision.transient)
+                raise failure from (outcome if isinstance(outcome, Exception) else None)
+            log.warning(
+                "%s account %s: %s %s; retry %d in %.2fs",
+                self.marketplace,
+                self.account,
+                label,
+                decision.reason,
+                attempt,
+                decision.delay,
+            )
+            self._sleep(decision.delay)
+
+    def error(
+        self,
+        message: str,
+        request: str,
+        *,
+        code: str = "",
+        status: int | None = None,
+        retryable: bool = False,
+    ) -> MarketplaceError:
+        """A MarketplaceError about this account; adapters use it for problems they find."""
+        return MarketplaceError(
+            f"{self.marketplace}: {message}",
+            account=self.account,
+            request=request,
+            code=code,
+            status=status,
+            retryable=retryable,
+        )
+
+    def _parse(self, response: httpx.Response, parse: Callable[[JsonNode], T], label: str) -> T:
+        status = response.status_code
+        try:
+            payload = response.json()
+        except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
+            # The body itself is not quoted: answers carry customers' names and addresses.
+            raise self.error(f"response is not valid JSON ({exc})", label, status=status) from None
+        try:
+            return parse(JsonNode(payload))
+        except GarbledBody as exc:
+            raise self.error(f"unexpected response body: {exc}", label, status=status) from None
+
+    def _failure(
+        self, outcome: httpx.Response | Exception, label: str, reason: str, transient: bool
+    ) -> MarketplaceError:
+        if isinstance(outcome, Exception):
+            return self.error(f"{reason}: {outcome}", label, retryable=transient)
+        code, message = self._error_detail(outcome)
+        # The reason adds news only when it is more than the status (a 429, retries spent).
+        text = (f"{message} ({reason})" if transient else message) if message else reason
+        return self.error(text, label, code=code, status=outcome.status_code, retryable=transient)

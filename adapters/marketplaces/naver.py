@@ -1,0 +1,335 @@
+"""Naver SmartStore: cancel/return claims from the Commerce API (marketplaces.md §2).
+
+Two steps per window: `last-changed-statuses` (≤ 24 h per query, paged through
+`more{moreFrom, moreSequence}`) names the product orders whose claim moved; `product-orders/query`
+(≤ 300 ids per call) gives their details, read from `currentClaim` (the top-level
+cancel/return blocks are being retired).
+
+A product order the detail call leaves out is an error, not a skip: the caller advances its
+sync cursor past a window that returned, so a dropped claim would be lost for good. The error
+is retryable; the next sync asks again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Self, TypeVar
+
+import httpx
+
+from adapters.marketplaces._http import (
+    DEFAULT_RETRY,
+    DEFAULT_TIMEOUTS,
+    JsonHttp,
+    Timeouts,
+    build_client,
+)
+from adapters.marketplaces._json import JsonNode
+from adapters.marketplaces._ratelimit import RateLimit
+from adapters.marketplaces._retry import RetryPolicy
+from adapters.marketplaces._time import KST, SystemClock, check_window, split_window
+from adapters.marketplaces.naver_auth import NaverTokens
+from core.claims import Claim, ClaimState, ClaimType
+from core.errors import MarketplaceError
+from core.ports import Clock
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+NAVER_BASE_URL = "https://api.commerce.naver.com"
+SELLER_PREFIX = "/external/v1"  # API agencies (대행사) use "/partner/v1"
+TOKEN_PATH = "/oauth2/token"
+LAST_CHANGED_PATH = "/pay-order/seller/product-orders/last-changed-statuses"
+QUERY_PATH = "/pay-order/seller/product-orders/query"
+MAX_WINDOW = timedelta(hours=24)
+MAX_IDS = 300  # limitCount and productOrderIds both stop at 300
+# Per-API limits are unpublished; third-party clients assume about 2 calls/s.
+NAVER_RATE_LIMIT = RateLimit(2.0)
+
+# claimStatus -> what it means for cancelbot (SPEC §3 rule 1). Returns count only when done;
+# ADMIN_* are Naver's own cancels (직권취소), which must hold the order just the same.
+NAVER_CLAIM_STATES: Mapping[str, tuple[ClaimType, ClaimState]] = {
+    "CANCEL_REQUEST": (ClaimType.CANCEL, ClaimState.REQUESTED),
+    "CANCELING": (ClaimType.CANCEL, ClaimState.REQUESTED),
+    "CANCEL_DONE": (ClaimType.CANCEL, ClaimState.COMPLETED),
+    "CANCEL_REJECT": (ClaimType.CANCEL, ClaimState.WITHDRAWN),
+    "ADMIN_CANCELING": (ClaimType.CANCEL, ClaimState.REQUESTED),
+    "ADMIN_CANCEL_DONE": (ClaimType.CANCEL, ClaimState.COMPLETED),
+    "ADMIN_CANCEL_REJECT": (ClaimType.CANCEL, ClaimState.WITHDRAWN),
+    "RETURN_DONE": (ClaimType.RETURN, ClaimState.COMPLETED),
+}
+# Where each claim type's block sits in `currentClaim`, and its completion timestamp.
+_CLAIM_BLOCK = {ClaimType.CANCEL: "cancel", ClaimType.RETURN: "return"}
+_COMPLETED_FIELD = {
+    ClaimType.CANCEL: "cancelCompletedDate",
+    ClaimType.RETURN: "returnCompletedDate",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    product_order_id: str
+    claim_status: str | None
+
+
+@dataclass(frozen=True)
+class ChangesPage:
+    changes: list[Change]
+    more: tuple[str, str] | None  # (moreFrom, moreSequence); None on the last page
+
+
+@dataclass(frozen=True)
+class Details:
+    returned_ids: set[str]
+    claims: list[Claim]
+
+
+class _Bearer(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "_Bearer(<token hidden>)"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
+class NaverClaimSource:
+    """core.ports.ClaimSource for one SmartStore application (or seller, for agencies)."""
+
+    def __init__(
+        self,
+        account: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        base_url: str = NAVER_BASE_URL,
+        api_prefix: str = SELLER_PREFIX,
+        token_type: str = "SELF",
+        seller_account_id: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        rate_limit: RateLimit | None = NAVER_RATE_LIMIT,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock | None = None,
+        page_size: int = MAX_IDS,
+        batch_size: int = MAX_IDS,
+        claim_states: Mapping[str, tuple[ClaimType, ClaimState]] = NAVER_CLAIM_STATES,
+    ) -> None:
+        if not (1 <= page_size <= MAX_IDS and 1 <= batch_size <= MAX_IDS):
+            raise ValueError(f"page_size and batch_size must be 1..{MAX_IDS}")
+        self.account = account
+        self.marketplace = "naver"
+        self.max_window = MAX_WINDOW
+        self.client_id = client_id
+        clock = clock or SystemClock()
+        client = build_client(base_url, timeouts=timeouts, transport=transport)
+        self._http = JsonHttp(
+            client,
+            marketplace=self.marketplace,
+            account=account,
+            retry=retry,
+            rate_limit=rate_limit,
+            sleep=sleep,
+            clock=clock,
+        )
+        self._tokens = NaverTokens(
+            self._http,
+            token_path=api_prefix + TOKEN_PATH,
+            client_id=client_id,
+            client_secret=client_secret,
+            clock=clock,
+            token_type=token_type,
+            seller_account_id=seller_account_id,
+        )
+        self._changes_path = api_prefix + LAST_CHANGED_PATH
+        self._query_path = api_prefix + QUERY_PATH
+        self._page_size = page_size
+        self._batch_size = batch_size
+        self._states = dict(claim_states)
+
+    def __repr__(self) -> str:
+        return f"NaverClaimSource(account={self.account!r}, client_id={self.client_id!r})"
+
+    def close(self) -> None:
+        self._http.client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def fetch_claims(self, start: datetime, end: datetime) -> list[Claim]:
+        """Every claim line whose status changed in [start, end); all or MarketplaceError."""
+        check_window(start, end)
+        ids: dict[str, None] = {}  # ordered and deduplicated: windows and pages repeat rows
+        for window_start, window_end in split_window(start, end, MAX_WINDOW):
+            for change in self._changes(window_start, window_end):
+                if change.claim_status in self._states:
+                    ids[change.product_order_id] = None
+        wanted = list(ids)
+        claims: list[Claim] = []
+        for i in range(0, len(wanted), self._batch_size):
+            claims.extend(self._details(wanted[i : i + self._batch_size]))
+        return claims
+
+    def _changes(self, start: datetime, end: datetime) -> Iterator[Change]:
+        # lastChangedTo is inclusive and millisecond-precise: stop 1 ms before `end`.
+        last = max(start, end - timedelta(milliseconds=1))
+        params: dict[str, str | int] = {
+            "lastChangedFrom": _timestamp(start),
+            "lastChangedTo": _timestamp(last),
+            "limitCount": self._page_size,
+        }
+        seen: set[tuple[str, str]] = set()
+        while True:
+            page = self._api("GET", self._changes_path, parse_changes, params=params)
+            yield from page.changes
+            if page.more is None:
+                return
+            if page.more in seen:
+                raise self._http.error(
+                    "paging does not advance (more repeated)", f"GET {self._changes_path}"
+                )
+            seen.add(page.more)
+            # Same lastChangedTo; moreSequence is opaque and passed back as sent.
+            params["lastChangedFrom"], params["moreSequence"] = page.more
+
+    def _details(self, product_order_ids: list[str]) -> list[Claim]:
+        body = {"productOrderIds": product_order_ids, "quantityClaimCompatibility": True}
+        details = self._api("POST", self._query_path, self._parse_details, json=body)
+        missing = [i for i in product_order_ids if i not in details.returned_ids]
+        if missing:
+            log.warning(
+                "naver account %s: product-orders/query left out %d of %d product orders: %s",
+                self.account,
+                len(missing),
+                len(product_order_ids),
+                ", ".join(missing),
+            )
+            raise self._http.error(
+                f"product-orders/query left out {len(missing)} of {len(product_order_ids)} "
+                f"product orders (first: {', '.join(missing[:5])})",
+                f"POST {self._query_path}",
+                retryable=True,
+            )
+        return details.claims
+
+    def _api(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[JsonNode], T],
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: object = None,
+    ) -> T:
+        """One API call with the bearer token; a token the gateway refuses (401 GW.AUTHN) is
+        re-issued and the call retried once."""
+        token = self._tokens.get()
+        try:
+            return self._http.call(
+                method, path, parse, params=params, json=json, auth=_Bearer(token)
+            )
+        except MarketplaceError as exc:
+            if exc.status != 401 or exc.code != "GW.AUTHN":
+                raise
+        log.info("naver account %s: token refused (GW.AUTHN), issuing a new one", self.account)
+        self._tokens.invalidate(token)
+        token = self._tokens.get()
+        return self._http.call(method, path, parse, params=params, json=json, auth=_Bearer(token))
+
+    def _parse_details(self, body: JsonNode) -> Details:
+        returned: set[str] = set()
+        claims: list[Claim] = []
+        for item in body["data"].as_list():
+            returned.add(item["productOrder"]["productOrderId"].as_id())
+            claim = self._claim(item)
+            if claim is not None:
+                claims.append(claim)
+        return Details(returned, claims)
+
+    def _claim(self, item: JsonNode) -> Claim | None:
+        product_order = item["productOrder"]
+        status = product_order.get("claimStatus")
+        kind = None if status is None else self._states.get(status.as_str())
+        if kind is None:
+            return None  # the claim moved on to a state that is not a result (or has none)
+        claim_type, state = kind
+        block = item["currentClaim"][_CLAIM_BLOCK[claim_type]]
+        completed = block.get(_COMPLETED_FIELD[claim_type])
+        quantity = block.get("requestQuantity")
+        # initialQuantity is the line as ordered; quantity may shrink after partial claims.
+        ordered = product_order.get("initialQuantity")
+        if ordered is None:
+            ordered = product_order.get("quantity")
+        return Claim(
+            marketplace=self.marketplace,
+            account=self.account,
+            claim_id=block["claimId"].as_id(),
+            claim_type=claim_type,
+            claim_state=state,
+            marketplace_order_id=item["order"]["orderId"].as_id(),
+            marketplace_item_id=product_order["productOrderId"].as_id(),
+            cancel_qty=None if quantity is None else quantity.as_int(),
+            claimed_at=block["claimRequestDate"].as_datetime(),
+            ordered_qty=None if ordered is None else ordered.as_int(),
+            completed_at=(
+                completed.as_datetime()
+                if completed is not None and state is ClaimState.COMPLETED
+                else None
+            ),
+            shipped_hint=_shipped(item.get("delivery")),
+            product_name=_text(product_order.get("productName")),
+            option=_text(product_order.get("productOption")),
+        )
+
+
+def parse_changes(body: JsonNode) -> ChangesPage:
+    data = body["data"]
+    rows = data.get("lastChangeStatuses")
+    changes = [
+        Change(row["productOrderId"].as_id(), _optional_text(row.get("claimStatus")))
+        for row in ([] if rows is None else rows.as_list())
+    ]
+    more = data.get("more")
+    if more is None:
+        return ChangesPage(changes, None)
+    return ChangesPage(changes, (more["moreFrom"].as_str(), more["moreSequence"].as_id()))
+
+
+def _shipped(delivery: JsonNode | None) -> bool | None:
+    """No delivery block: never dispatched. A send or delivery date: it left the seller."""
+    if delivery is None:
+        return False
+    if delivery.get("sendDate") is not None or delivery.get("deliveredDate") is not None:
+        return True
+    return None
+
+
+def _timestamp(moment: datetime) -> str:
+    """`2022-04-11T15:21:44.000+09:00`: ISO-8601 with ms and offset (httpx sends + as %2B)."""
+    return moment.astimezone(KST).isoformat(timespec="milliseconds")
+
+
+def _optional_text(node: JsonNode | None) -> str | None:
+    return None if node is None else node.as_str()
+
+
+def _text(node: JsonNode | None) -> str:
+    return "" if node is None else node.as_str()

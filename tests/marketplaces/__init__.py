@@ -1,0 +1,1 @@
+"""Marketplace adapter tests, and fake marketplace servers reusable by benchmarks."""

@@ -1,0 +1,205 @@
+"""A stateful fake of Coupang's v6 returnRequests list (marketplaces.md §1.2, §1.4).
+
+It checks the CEA signature the way the gateway does (re-signs the received method, path and
+raw query with the known secret key; both comma styles; stale signed-date refused), validates
+the parameters with the documented 400 messages, and pages day-mode answers through a
+top-level nextToken. Error body shapes are not documented; `{"code", "message", "data"}` is
+an assumption shared with the adapter's generic error reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from core.ports import Clock
+
+from .faults import FakeApp, Fault
+
+KST_OFFSET = timedelta(hours=9)
+PATH = re.compile(r"/v2/providers/openapi/apis/api/v6/vendors/([^/]+)/returnRequests")
+AUTH = re.compile(
+    r"CEA algorithm=HmacSHA256, ?access-key=([^,]+), ?signed-date=(\d{6}T\d{6}Z), ?"
+    r"signature=([0-9a-f]{64})"
+)
+# The list's `status` parameter -> the receiptStatus values it selects.
+STATUS_FILTER = {
+    "RU": {"RELEASE_STOP_UNCHECKED"},
+    "UC": {"RETURNS_UNCHECKED", "VENDOR_WAREHOUSE_CONFIRM"},
+    "CC": {"RETURNS_COMPLETED"},
+    "PR": {"REQUEST_COUPANG_CHECK"},
+}
+# (receiptType, receiptStatus, releaseStatus) by receipt number, repeating.
+RECEIPT_KINDS = [
+    ("RETURN", "RETURNS_COMPLETED", "Y"),
+    ("RETURN", "RELEASE_STOP_UNCHECKED", "S"),
+    ("RETURN", "RETURNS_UNCHECKED", "Y"),
+    ("CANCEL", None, "N"),
+    ("RETURN", "VENDOR_WAREHOUSE_CONFIRM", "Y"),
+]
+
+
+def error(status: int, message: str) -> httpx.Response:
+    return httpx.Response(status, json={"code": "ERROR", "message": message, "data": None})
+
+
+def make_receipts(
+    n: int, first: datetime, every: timedelta = timedelta(hours=5)
+) -> list[dict[str, Any]]:
+    """`n` receipts, one every `every` from `first` (aware), deterministic. Even receipts use
+    the old naive KST timestamps, odd ones the v6 form with micros and offset; every third has
+    two items; completed ones are modified a day after receipt."""
+    receipts = []
+    for i in range(n):
+        receipt_type, status, release = RECEIPT_KINDS[i % len(RECEIPT_KINDS)]
+        created = first + i * every
+        modified = created + timedelta(days=1) if status == "RETURNS_COMPLETED" else created
+        items = [_item(i, k, release) for k in range(2 if i % 3 == 0 else 1)]
+        receipt: dict[str, Any] = {
+            "receiptId": 400_000_000 + i,
+            "orderId": 13_000_000_000_000 + i,
+            "paymentId": 14_000_000_000_000 + i,
+            "receiptType": receipt_type,
+            "createdAt": _stamp(created, v6=i % 2 == 1),
+            "modifiedAt": _stamp(modified, v6=i % 2 == 1),
+            "cancelCountSum": sum(item["cancelCount"] for item in items),
+            "enclosePrice": {"currencyCode": "KRW", "units": 0, "nanos": 0},
+            "returnShippingCharge": {"currencyCode": "KRW", "units": -3000, "nanos": 0},
+            "completeConfirmType": "VENDOR_CONFIRM"
+            if status == "RETURNS_COMPLETED"
+            else "UNDEFINED",
+            "completeConfirmDate": _stamp(modified, v6=False)
+            if status == "RETURNS_COMPLETED"
+            else "",
+            "returnItems": items,
+            "returnDeliveryDtos": [],
+        }
+        if status is not None:  # CANCEL rows' statuses are undocumented: leave them out
+            receipt["receiptStatus"] = status
+        receipts.append(receipt)
+    return receipts
+
+
+def _item(i: int, k: int, release: str) -> dict[str, Any]:
+    return {
+        "vendorItemId": 70_000_000_000 + i * 10 + k,
+        "vendorItemName": f"상품 {i}-{k}, 블랙, L",
+        "purchaseCount": 2 + k,
+        "cancelCount": 1 + k,
+        "shipmentBoxId": 900_000_000_000_000_000 + i,
+        "sellerProductId": 12_000_000 + i,
+        "sellerProductName": f"상품 {i}",
+        "releaseStatus": release,
+        "cancelCompleteUser": None,
+    }
+
+
+def _stamp(moment: datetime, *, v6: bool) -> str:
+    kst = moment.astimezone(UTC) + KST_OFFSET
+    if v6:
+        return kst.replace(tzinfo=None).isoformat(timespec="microseconds") + "+09:00"
+    return kst.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def receipt_date(receipt: Mapping[str, Any]) -> date:
+    """The KST calendar day a receipt was filed (what createdAtFrom/To filter on)."""
+    parsed = datetime.fromisoformat(receipt["createdAt"])
+    if parsed.tzinfo is None:
+        return parsed.date()
+    return (parsed.astimezone(UTC) + KST_OFFSET).date()
+
+
+class FakeCoupang(FakeApp):
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        vendor_id: str = "A00012345",
+        access_key: str = "ak-0f1e2d3c",
+        secret_key: str = "sk-5a6b7c8d-secret",
+        receipts: list[dict[str, Any]] | None = None,
+        max_skew: timedelta = timedelta(minutes=5),
+        faults: Mapping[int, Fault] | None = None,
+    ) -> None:
+        super().__init__(clock, faults)
+        self.vendor_id = vendor_id
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.receipts = list(receipts or [])
+        self.max_skew = max_skew
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        refused = self._check_signature(request)
+        if refused is not None:
+            return refused
+        match = PATH.fullmatch(request.url.path)
+        if request.method != "GET" or match is None:
+            return error(404, "Not Found")
+        if match[1] != self.vendor_id or request.headers.get("X-Requested-By") != self.vendor_id:
+            return error(400, "Invalid vendor ID")
+        return self._list(request.url.params)
+
+    def _check_signature(self, request: httpx.Request) -> httpx.Response | None:
+        match = AUTH.fullmatch(request.headers.get("Authorization", ""))
+        if match is None or match[1] != self.access_key:
+            return error(401, "Invalid signature.")
+        signed = datetime.strptime(match[2], "%y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        if abs(self.clock.now() - signed) > self.max_skew:
+            return error(401, "Specified signature is expired")
+        path, _, query = request.url.raw_path.decode("ascii").partition("?")
+        message = f"{match[2]}{request.method}{path}{query}"
+        expected = hmac.new(self.secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, match[3]):
+            return error(401, "Invalid signature.")
+        return None
+
+    def _list(self, params: httpx.QueryParams) -> httpx.Response:
+        if params.get("searchType") is not None:
+            return error(400, "fake: only day mode (no searchType) is implemented")
+        cancel_type = params.get("cancelType", "RETURN")
+        status = params.get("status")
+        if cancel_type not in ("RETURN", "CANCEL") or (status and status not in STATUS_FILTER):
+            return error(400, f"Invalid parameter: cancelType={cancel_type} status={status}")
+        if cancel_type == "CANCEL" and status:
+            return error(400, "status can't be used with cancelType CANCEL")
+        if cancel_type == "RETURN" and not status and not params.get("orderId"):
+            return error(400, "OrderId can't be null , if doesn't pass the parameter status")
+        try:
+            first = date.fromisoformat(params["createdAtFrom"])
+            last = date.fromisoformat(params["createdAtTo"])
+            offset = int(params.get("nextToken") or "0")
+            size = int(params.get("maxPerPage", "50"))
+        except (KeyError, ValueError) as exc:
+            return error(400, f"Invalid parameter: {exc}")
+        if last < first:
+            return error(
+                400, f"검색기간의 끝이 시작 보다 앞섭니다. SearchPeriod={(last - first).days}"
+            )
+        if (last - first).days + 1 > 31:
+            return error(400, "검색기간은 최대 31일입니다.")
+        order_id = params.get("orderId")
+        rows = [
+            r
+            for r in self.receipts
+            if r["receiptType"] == cancel_type
+            and first <= receipt_date(r) <= last
+            and (not order_id or str(r["orderId"]) == order_id)
+            and (not status or r.get("receiptStatus") in STATUS_FILTER[status])
+        ]
+        page = rows[offset : offset + size]
+        more = offset + size < len(rows)
+        return httpx.Response(
+            200,
+            json={
+                "code": 200,
+                "message": "OK",
+                "data": page,
+                "nextToken": str(offset + size) if more else "",
+            },
+        )
