@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from core.claims import Claim, ClaimKey
 from core.orders import Order
+from core.outbox import OutboxItem, OutboxKind
 from core.queries import CancelFilter
 from core.results import (
     CancelResult,
@@ -17,6 +18,9 @@ from core.results import (
     TargetKind,
     Withdrawal,
 )
+
+if TYPE_CHECKING:
+    from core.sync import SyncState
 
 
 class ClaimSource(Protocol):
@@ -125,6 +129,58 @@ class AuditLog(Protocol):
     def for_target(self, target: TargetKind, target_id: int) -> list[ConfirmationEvent]: ...
 
 
+class SyncStateRepository(Protocol):
+    def get(self, account: str) -> SyncState | None: ...
+
+    def all(self) -> list[SyncState]: ...
+
+    def set_watermark(
+        self, account: str, marketplace: str, watermark: datetime, newest_claim: datetime | None
+    ) -> None: ...
+
+    def record_success(self, account: str, marketplace: str, at: datetime) -> None: ...
+
+    def record_error(self, account: str, marketplace: str, error: str, at: datetime) -> None: ...
+
+    def try_lease(
+        self, account: str, marketplace: str, owner: str, now: datetime, ttl: timedelta
+    ) -> bool:
+        """Take or renew the account's sync lease unless another owner holds a live one."""
+        ...
+
+    def release_lease(self, account: str, owner: str) -> None: ...
+
+
+class OutboxRepository(Protocol):
+    def enqueue(self, items: Iterable[OutboxItem], now: datetime) -> None:
+        """Add items; an item whose dedupe_key is already queued is kept once."""
+        ...
+
+    def claim_due(
+        self, kinds: Collection[OutboxKind], now: datetime, limit: int, lease: timedelta
+    ) -> list[OutboxItem]:
+        """Items due for delivery, locked for `lease` so no other worker takes them."""
+        ...
+
+    def mark_done(self, item_id: int, now: datetime) -> None: ...
+
+    def mark_retry(self, item_id: int, error: str, next_attempt_at: datetime) -> None: ...
+
+    def pending_count(self, kinds: Collection[OutboxKind] | None = None) -> int: ...
+
+    def last_error(self, kinds: Collection[OutboxKind] | None = None) -> str | None: ...
+
+
+class AlertMessageRepository(Protocol):
+    """Where each alert lives in Slack (channel, ts), so updates and buttons survive restarts."""
+
+    def get(self, target: TargetKind, target_id: int) -> tuple[str, str] | None: ...
+
+    def save(
+        self, target: TargetKind, target_id: int, channel: str, ts: str, now: datetime
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls everything back."""
 
@@ -133,6 +189,9 @@ class UnitOfWork(Protocol):
     withdrawals: WithdrawalRepository
     history: HistoryRepository
     audit: AuditLog
+    sync: SyncStateRepository
+    outbox: OutboxRepository
+    alerts: AlertMessageRepository
 
     def __enter__(self) -> Self: ...
 

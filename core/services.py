@@ -14,6 +14,7 @@ from core import rules
 from core.claims import Claim, ClaimKey, ClaimState, ClaimType
 from core.errors import ConcurrentUpdate, NotFound
 from core.orders import Order, Phase
+from core.outbox import OutboxItem, needs_alert, post_alert, thread_note, update_alert
 from core.ports import UnitOfWork
 from core.queries import CancelFilter, Page
 from core.results import (
@@ -140,20 +141,33 @@ def _apply_batch(uow: UnitOfWork, claims: Sequence[Claim], now: datetime) -> App
         for r, text in history
         if r.management_no
     )
-    uow.withdrawals.add(
-        [
-            Withdrawal(
-                management_no=r.management_no or "",
-                result_id=_id(r),
-                reason=reason,
-                restore_qty=qty,
-                created_at=now,
-            )
-            for r, reason, qty in withdrawals
-        ]
+    new_withdrawals = [
+        Withdrawal(
+            management_no=r.management_no or "",
+            result_id=_id(r),
+            reason=reason,
+            restore_qty=qty,
+            created_at=now,
+        )
+        for r, reason, qty in withdrawals
+    ]
+    uow.withdrawals.add(new_withdrawals)
+    uow.outbox.enqueue(
+        [post_alert(TargetKind.WITHDRAWAL, w.id) for w in new_withdrawals if w.id is not None],
+        now,
     )
     stats.changed_ids = [_id(r) for r in (*new.values(), *updated.values())]
+    uow.outbox.enqueue(_alerts_for(new.values(), updated.values(), uow), now)
     return stats
+
+
+def _alerts_for(
+    new: Iterable[CancelResult], updated: Iterable[CancelResult], uow: UnitOfWork
+) -> list[OutboxItem]:
+    """Alerts ride in the same transaction as the results: none is lost, none doubled."""
+    items = [post_alert(TargetKind.RESULT, _id(r)) for r in new if needs_alert(r)]
+    items += [update_alert(TargetKind.RESULT, _id(r), r.updated_at.isoformat()) for r in updated]
+    return items
 
 
 def _record_cancel_withdrawal(
@@ -409,6 +423,19 @@ def _record(
     now: datetime,
 ) -> None:
     uow.audit.add(ConfirmationEvent(target, i, action, actor, now) for i in changed)
+    # The channel alert shows the new state and its thread records who did it.
+    note = "confirmed" if action is ConfirmAction.CONFIRM else "unconfirmed"
+    uow.outbox.enqueue(
+        [
+            item
+            for i in changed
+            for item in (
+                update_alert(target, i, f"{note}:{now.isoformat()}"),
+                thread_note(target, i, note, actor, now),
+            )
+        ],
+        now,
+    )
     verb = "확인" if action is ConfirmAction.CONFIRM else "확인취소"
     label = "취소결과" if target is TargetKind.RESULT else "취소철회"
     uow.history.add(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from adapters.db import migrate
 from adapters.db.base import Base
@@ -45,6 +47,35 @@ def postgres_url() -> str | None:
 
 
 _PG = postgres_url()
+_CREATED: list[str] = []
+
+
+def isolated_database(base_url: str) -> str:
+    """A new database on the same server, so concurrent test runs (a developer's and CI's,
+    or two helpers') never truncate each other's tables. Falls back to `base_url` when the
+    role may not create databases."""
+    url = make_url(base_url)
+    name = f"{url.database or 'cancelbot'}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:
+        return base_url
+    finally:
+        admin.dispose()
+    _CREATED.append(name)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not _CREATED or _PG is None:
+        return
+    admin = create_engine(make_url(_PG).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in _CREATED:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _reset_postgres(url: str) -> None:
@@ -76,6 +107,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _main_pg() -> str | None:
     url = os.environ.get("CANCELBOT_TEST_DATABASE_URL")
     if url:
+        url = isolated_database(url)
         _reset_postgres(url)
     return url
 
@@ -104,9 +136,9 @@ def make_uow(database_url: str) -> Iterator[Callable[[], UnitOfWork]]:
 def _pg_migrated() -> str:
     if _PG is None:
         pytest.skip("PostgreSQL is not reachable at CANCELBOT_TEST_PG_URL / 127.0.0.1:5432")
-    if os.environ.get("CANCELBOT_TEST_DATABASE_URL") != _PG:
-        _reset_postgres(_PG)
-    return _PG
+    url = isolated_database(_PG)
+    _reset_postgres(url)
+    return url
 
 
 @pytest.fixture

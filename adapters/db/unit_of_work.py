@@ -9,6 +9,11 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.db.coordination import (
+    SqlAlertMessageRepository,
+    SqlOutboxRepository,
+    SqlSyncStateRepository,
+)
 from adapters.db.repositories import (
     SqlAuditLog,
     SqlHistoryRepository,
@@ -18,10 +23,13 @@ from adapters.db.repositories import (
 )
 from core.errors import ConcurrentUpdate
 from core.ports import (
+    AlertMessageRepository,
     AuditLog,
     HistoryRepository,
     OrderRepository,
+    OutboxRepository,
     ResultRepository,
+    SyncStateRepository,
     WithdrawalRepository,
 )
 
@@ -35,6 +43,9 @@ class SqlAlchemyUnitOfWork:
     withdrawals: WithdrawalRepository
     history: HistoryRepository
     audit: AuditLog
+    sync: SyncStateRepository
+    outbox: OutboxRepository
+    alerts: AlertMessageRepository
     session: Session
 
     def __init__(self, session_factory: sessionmaker[Session], tz: tzinfo) -> None:
@@ -48,6 +59,9 @@ class SqlAlchemyUnitOfWork:
         self.withdrawals = SqlWithdrawalRepository(self.session, self.tz)
         self.history = SqlHistoryRepository(self.session)
         self.audit = SqlAuditLog(self.session)
+        self.sync = SqlSyncStateRepository(self.session)
+        self.outbox = SqlOutboxRepository(self.session)
+        self.alerts = SqlAlertMessageRepository(self.session)
         return self
 
     def __exit__(

@@ -1,0 +1,242 @@
+"""Sync state, the outbox and alert message refs: the tables replicas coordinate through."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from adapters.db.tables import AlertMessageRow, OutboxRow, SyncStateRow
+from core.outbox import OutboxItem, OutboxKind
+from core.results import TargetKind
+from core.sync import SyncState
+
+ERROR_TEXT_MAX = 1000
+
+
+def _upsert_insert(session: Session, model: Any) -> Any:
+    """INSERT … ON CONFLICT for the running dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+class SqlSyncStateRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _ensure(self, account: str, marketplace: str) -> None:
+        stmt = _upsert_insert(self.session, SyncStateRow).values(
+            account=account, marketplace=marketplace
+        )
+        self.session.execute(stmt.on_conflict_do_nothing(index_elements=["account"]))
+
+    @staticmethod
+    def _state(row: SyncStateRow) -> SyncState:
+        return SyncState(
+            account=row.account,
+            marketplace=row.marketplace,
+            watermark=row.watermark,
+            last_success_at=row.last_success_at,
+            last_error=row.last_error,
+            last_error_at=row.last_error_at,
+            last_claim_at=row.last_claim_at,
+        )
+
+    def get(self, account: str) -> SyncState | None:
+        row = self.session.get(SyncStateRow, account)
+        return self._state(row) if row else None
+
+    def all(self) -> list[SyncState]:
+        rows = self.session.execute(select(SyncStateRow).order_by(SyncStateRow.account))
+        return [self._state(r) for r in rows.scalars()]
+
+    def set_watermark(
+        self, account: str, marketplace: str, watermark: datetime, newest_claim: datetime | None
+    ) -> None:
+        self._ensure(account, marketplace)
+        self.session.execute(
+            update(SyncStateRow).where(SyncStateRow.account == account).values(watermark=watermark)
+        )
+        if newest_claim is not None:
+            self.session.execute(
+                update(SyncStateRow)
+                .where(
+                    SyncStateRow.account == account,
+                    or_(
+                        SyncStateRow.last_claim_at.is_(None),
+                        SyncStateRow.last_claim_at < newest_claim,
+                    ),
+                )
+                .values(last_claim_at=newest_claim)
+            )
+
+    def record_success(self, account: str, marketplace: str, at: datetime) -> None:
+        self._ensure(account, marketplace)
+        self.session.execute(
+            update(SyncStateRow)
+            .where(SyncStateRow.account == account)
+            .values(last_success_at=at, last_error=None, last_error_at=None)
+        )
+
+    def record_error(self, account: str, marketplace: str, error: str, at: datetime) -> None:
+        self._ensure(account, marketplace)
+        self.session.execute(
+            update(SyncStateRow)
+            .where(SyncStateRow.account == account)
+            .values(last_error=error[:ERROR_TEXT_MAX], last_error_at=at)
+        )
+
+    def try_lease(
+        self, account: str, marketplace: str, owner: str, now: datetime, ttl: timedelta
+    ) -> bool:
+        self._ensure(account, marketplace)
+        # One conditional update: free, expired, or already ours. Row locking makes two
+        # replicas racing for it see one winner.
+        taken = self.session.execute(
+            update(SyncStateRow)
+            .where(
+                SyncStateRow.account == account,
+                or_(
+                    SyncStateRow.lease_owner.is_(None),
+                    SyncStateRow.lease_until < now,
+                    SyncStateRow.lease_owner == owner,
+                ),
+            )
+            .values(lease_owner=owner, lease_until=now + ttl)
+            .returning(SyncStateRow.account)
+        ).first()
+        return taken is not None
+
+    def release_lease(self, account: str, owner: str) -> None:
+        self.session.execute(
+            update(SyncStateRow)
+            .where(SyncStateRow.account == account, SyncStateRow.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
+
+
+class SqlOutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enqueue(self, items: Iterable[OutboxItem], now: datetime) -> None:
+        rows = [
+            {
+                "kind": i.kind.value,
+                "target": i.target.value if i.target else None,
+                "target_id": i.target_id,
+                "dedupe_key": i.dedupe_key,
+                "payload": json.dumps(i.payload, ensure_ascii=False),
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for i in items
+        ]
+        if not rows:
+            return
+        stmt = _upsert_insert(self.session, OutboxRow.__table__)
+        self.session.connection().execute(
+            stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), rows
+        )
+
+    def claim_due(
+        self, kinds: Collection[OutboxKind], now: datetime, limit: int, lease: timedelta
+    ) -> list[OutboxItem]:
+        stmt = (
+            select(OutboxRow)
+            .where(
+                OutboxRow.done_at.is_(None),
+                OutboxRow.kind.in_([k.value for k in kinds]),
+                OutboxRow.next_attempt_at <= now,
+                or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until < now),
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows = list(self.session.execute(stmt).scalars())
+        if rows:
+            self.session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_([r.id for r in rows]))
+                .values(locked_until=now + lease, attempts=OutboxRow.attempts + 1)
+            )
+        return [
+            OutboxItem(
+                kind=OutboxKind(r.kind),
+                target=TargetKind(r.target) if r.target else None,
+                target_id=r.target_id,
+                dedupe_key=r.dedupe_key,
+                payload=json.loads(r.payload or "{}"),
+                id=r.id,
+                attempts=r.attempts + 1,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+    def mark_done(self, item_id: int, now: datetime) -> None:
+        self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == item_id)
+            .values(done_at=now, locked_until=None, last_error=None)
+        )
+
+    def mark_retry(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
+        self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == item_id)
+            .values(
+                next_attempt_at=next_attempt_at,
+                locked_until=None,
+                last_error=error[:ERROR_TEXT_MAX],
+            )
+        )
+
+    def _pending(self, kinds: Collection[OutboxKind] | None) -> Any:
+        cond: Any = OutboxRow.done_at.is_(None)
+        if kinds:
+            cond = and_(cond, OutboxRow.kind.in_([k.value for k in kinds]))
+        return cond
+
+    def pending_count(self, kinds: Collection[OutboxKind] | None = None) -> int:
+        stmt = select(func.count()).select_from(OutboxRow).where(self._pending(kinds))
+        return int(self.session.execute(stmt).scalar_one())
+
+    def last_error(self, kinds: Collection[OutboxKind] | None = None) -> str | None:
+        stmt = (
+            select(OutboxRow.last_error)
+            .where(self._pending(kinds), OutboxRow.last_error.is_not(None))
+            .order_by(OutboxRow.id.desc())
+            .limit(1)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
+
+class SqlAlertMessageRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, target: TargetKind, target_id: int) -> tuple[str, str] | None:
+        row = self.session.execute(
+            select(AlertMessageRow.channel, AlertMessageRow.ts).where(
+                AlertMessageRow.target == target.value, AlertMessageRow.target_id == target_id
+            )
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    def save(
+        self, target: TargetKind, target_id: int, channel: str, ts: str, now: datetime
+    ) -> None:
+        stmt = _upsert_insert(self.session, AlertMessageRow).values(
+            target=target.value, target_id=target_id, channel=channel, ts=ts, posted_at=now
+        )
+        self.session.execute(stmt.on_conflict_do_nothing(index_elements=["target", "target_id"]))
