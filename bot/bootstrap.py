@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,10 +13,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from adapters.db import migrate
 from adapters.db.engine import DEFAULT_DATABASE_URL, make_engine, make_session_factory
 from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.marketplaces._http import Timeouts
+from adapters.marketplaces._ratelimit import RateLimit
+from adapters.marketplaces.coupang import CoupangClaimSource
+from adapters.marketplaces.naver import NaverClaimSource
+from adapters.marketplaces.sandbox import SandboxClaimSource, SandboxMarketplace, anchor_now
+from bot.config import AccountConfig
 from core.errors import CancelbotError
-from core.ports import UnitOfWork
+from core.orders import Order
+from core.ports import ClaimSource, Clock, UnitOfWork
 
-__all__ = ["DEFAULT_DATABASE_URL", "Deps", "build", "upgrade_database"]
+__all__ = ["DEFAULT_DATABASE_URL", "Deps", "build", "claim_source", "upgrade_database"]
 
 
 class DatabaseNotReady(CancelbotError):
@@ -71,3 +79,59 @@ def _check_schema(engine: Engine) -> None:
             f"the database schema is at {current}, this cancelbot needs {head}: "
             "run `cancelbot db upgrade`"
         )
+
+
+# Sandbox worlds live as long as the process, so claims keep appearing on schedule.
+_SANDBOXES: dict[tuple[str, int], SandboxMarketplace] = {}
+
+
+def sandbox_world(account: AccountConfig, clock: Clock) -> SandboxMarketplace:
+    seed = int(account.get("seed", 7))
+    key = (account.name, seed)
+    if key not in _SANDBOXES:
+        _SANDBOXES[key] = SandboxMarketplace(
+            account.name,
+            seed=seed,
+            anchor=anchor_now(clock),
+            interval=timedelta(minutes=int(account.get("claim_interval_minutes", 10))),
+        )
+    return _SANDBOXES[key]
+
+
+def sandbox_orders(account: AccountConfig, clock: Clock) -> list[Order] | None:
+    """The orders a sandbox account ships with (None for real marketplaces)."""
+    if account.marketplace != "sandbox" or not account.get("load_orders", True):
+        return None
+    return sandbox_world(account, clock).orders()
+
+
+def claim_source(account: AccountConfig, clock: Clock) -> ClaimSource:
+    """The marketplace adapter for one configured account."""
+    common: dict[str, Any] = {}
+    if base_url := account.get("base_url"):
+        common["base_url"] = base_url
+    if timeout := account.get("timeout_seconds"):
+        common["timeouts"] = Timeouts(connect=min(float(timeout), 10.0), read=float(timeout))
+    if rate := account.get("rate_limit_per_second"):
+        common["rate_limit"] = RateLimit(float(rate))
+    market = account.marketplace
+    if market == "sandbox":
+        return SandboxClaimSource(sandbox_world(account, clock), clock)
+    if market == "coupang":
+        return CoupangClaimSource(
+            account.name,
+            account.get("vendor_id"),
+            account.secret("access_key_env"),
+            account.secret("secret_key_env"),
+            clock=clock,
+            **common,
+        )
+    if market == "naver":
+        return NaverClaimSource(
+            account.name,
+            account.secret("client_id_env"),
+            account.secret("client_secret_env"),
+            clock=clock,
+            **common,
+        )
+    raise CancelbotError(f"account {account.name!r}: marketplace {market} is not supported yet")

@@ -168,6 +168,31 @@ def _confirmation(action: Callable[..., list[services.ConfirmOutcome]]) -> Calla
     return run
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from bot import jobs
+    from bot.config import load_config
+
+    config = load_config()
+    deps = _deps()
+    results = jobs.sync_all(deps, config, args.account)
+    rows = []
+    failed = False
+    for item in results:
+        r = item.report
+        if r is None:
+            rows.append([item.account.name, "-", "-", "-", "-", "-", item.skipped_reason or ""])
+            continue
+        failed = failed or not r.ok
+        s = r.stats
+        rows.append(
+            [r.account, str(r.fetched), str(s.new), str(s.updated), str(s.unchanged),
+             str(s.unmatched), r.error or ""]
+        )  # fmt: skip
+    headers = ["ACCOUNT", "FETCHED", "NEW", "UPDATED", "UNCHANGED", "UNMATCHED", "ERROR"]
+    print(present.table(headers, rows))
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cancelbot",
@@ -206,6 +231,10 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--limit", type=_positive, default=DEFAULT_LIMIT, help="rows (default 50)")
         sp.add_argument("--offset", type=_non_negative, default=0, help="skip rows (paging)")
         sp.set_defaults(run=run)
+
+    sync = sub.add_parser("sync", help="one sync pass over the configured marketplace accounts")
+    sync.add_argument("--account", help="only this account")
+    sync.set_defaults(run=cmd_sync)
 
     hist = sub.add_parser("history", help="an order's C/S history, results and withdrawals")
     hist.add_argument("management_no")

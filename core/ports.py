@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
@@ -13,6 +14,7 @@ from core.outbox import OutboxItem, OutboxKind
 from core.queries import CancelFilter
 from core.results import (
     CancelResult,
+    Category,
     ConfirmationEvent,
     CsHistoryEntry,
     TargetKind,
@@ -21,6 +23,19 @@ from core.results import (
 
 if TYPE_CHECKING:
     from core.sync import SyncState
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """Unconfirmed results grouped by what App Home counts."""
+
+    category: Category
+    marketplace: str
+    partial: bool
+    unmatched: bool
+    anomaly: bool
+    after_shipping: bool
+    count: int
 
 
 class ClaimSource(Protocol):
@@ -54,6 +69,8 @@ class OrderRepository(Protocol):
     def save_flags(self, orders: Collection[Order], now: datetime) -> None:
         """Persist `cancelled` / `on_hold` of orders that already exist."""
         ...
+
+    def count_by_marketplace(self) -> dict[str, int]: ...
 
     def upsert(self, orders: Sequence[Order], now: datetime) -> tuple[int, int, int]:
         """Create or update by management number; returns (created, updated, unchanged)."""
@@ -98,6 +115,13 @@ class ResultRepository(Protocol):
 
     def matching_unconfirmed_ids(self, flt: CancelFilter, max_id: int) -> list[int]: ...
 
+    def unconfirmed_summary(self) -> list[SummaryRow]: ...
+
+    def stale_unconfirmed(self, cutoff: datetime, limit: int) -> tuple[list[CancelResult], int]:
+        """Unconfirmed after-shipping results created before `cutoff`: the oldest `limit`
+        and how many there are."""
+        ...
+
 
 class WithdrawalRepository(Protocol):
     def get_many(self, ids: Collection[int]) -> dict[int, Withdrawal]: ...
@@ -115,6 +139,10 @@ class WithdrawalRepository(Protocol):
     def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]: ...
 
     def mark_unconfirmed(self, ids: Collection[int]) -> list[int]: ...
+
+    def unconfirmed_count(self) -> int: ...
+
+    def stale_unconfirmed(self, cutoff: datetime, limit: int) -> tuple[list[Withdrawal], int]: ...
 
 
 class HistoryRepository(Protocol):

@@ -27,10 +27,12 @@ from adapters.db.tables import (
 )
 from core.claims import Claim, ClaimKey, ClaimState, ClaimType
 from core.errors import ConcurrentUpdate
-from core.orders import Order
+from core.orders import Order, Phase
+from core.ports import SummaryRow
 from core.queries import CancelFilter
 from core.results import (
     CancelResult,
+    Category,
     ConfirmationEvent,
     CsHistoryEntry,
     TargetKind,
@@ -122,6 +124,10 @@ class SqlOrderRepository:
                 for o in orders
             ],
         )
+
+    def count_by_marketplace(self) -> dict[str, int]:
+        stmt = select(OrderRow.marketplace, func.count()).group_by(OrderRow.marketplace)
+        return {str(m): int(n) for m, n in self.session.execute(stmt)}
 
     def upsert(self, orders: Sequence[Order], now: datetime) -> tuple[int, int, int]:
         latest = {o.management_no: o for o in orders}  # a repeated row: the last one wins
@@ -290,6 +296,36 @@ class SqlResultRepository:
         stmt = select(R.id).where(self._where(flt, max_id), R.confirmed_by.is_(None))
         return list(self.session.execute(stmt).scalars())
 
+    def unconfirmed_summary(self) -> list[SummaryRow]:
+        cols = (R.category, R.marketplace, R.partial, R.unmatched, R.anomaly, R.phase)
+        stmt = select(*cols, func.count()).where(R.confirmed_by.is_(None)).group_by(*cols)
+        return [
+            SummaryRow(
+                category=Category(c),
+                marketplace=m,
+                partial=bool(p),
+                unmatched=bool(u),
+                anomaly=bool(a),
+                after_shipping=ph == Phase.AFTER_SHIPPING.value,
+                count=int(n),
+            )
+            for c, m, p, u, a, ph, n in self.session.execute(stmt)
+        ]
+
+    def stale_unconfirmed(self, cutoff: datetime, limit: int) -> tuple[list[CancelResult], int]:
+        where = and_(
+            R.confirmed_by.is_(None),
+            R.phase == Phase.AFTER_SHIPPING.value,
+            R.created_at < cutoff,
+        )
+        total = int(
+            self.session.execute(select(func.count()).select_from(R).where(where)).scalar_one()
+        )
+        rows = self.session.execute(
+            select(R).where(where).order_by(R.created_at, R.id).limit(limit)
+        )
+        return [mapping.result_from_row(r) for r in rows.scalars()], total
+
 
 class SqlWithdrawalRepository:
     def __init__(self, session: Session, tz: tzinfo) -> None:
@@ -397,6 +433,20 @@ class SqlWithdrawalRepository:
             )
             changed.extend(self.session.execute(stmt).scalars())
         return changed
+
+    def unconfirmed_count(self) -> int:
+        stmt = select(func.count()).select_from(W).where(W.confirmed_by.is_(None))
+        return int(self.session.execute(stmt).scalar_one())
+
+    def stale_unconfirmed(self, cutoff: datetime, limit: int) -> tuple[list[Withdrawal], int]:
+        where = and_(W.confirmed_by.is_(None), W.created_at < cutoff)
+        total = int(
+            self.session.execute(select(func.count()).select_from(W).where(where)).scalar_one()
+        )
+        rows = self.session.execute(
+            select(W).where(where).order_by(W.created_at, W.id).limit(limit)
+        )
+        return [mapping.withdrawal_from_row(r) for r in rows.scalars()], total
 
 
 class SqlHistoryRepository:

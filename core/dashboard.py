@@ -1,0 +1,89 @@
+"""What needs attention (App Home, the demo) and what has waited too long (the digest)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from core.ports import UnitOfWork
+from core.results import CancelResult, Category, Withdrawal
+from core.sync import SyncState
+
+DIGEST_AGE = timedelta(hours=24)
+DIGEST_LIST_MAX = 20
+
+
+@dataclass(frozen=True)
+class AttentionCounts:
+    """Unconfirmed results by category and by marketplace, plus the flagged ones."""
+
+    by_category: dict[Category, int] = field(default_factory=dict)
+    by_marketplace: dict[str, int] = field(default_factory=dict)
+    partial: int = 0
+    unmatched: int = 0
+    anomaly: int = 0
+    after_shipping: int = 0
+    withdrawals: int = 0
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    state: SyncState
+    order_count: int  # orders of the account's marketplace in the order book
+
+
+def attention(make_uow: Callable[[], UnitOfWork]) -> AttentionCounts:
+    with make_uow() as uow:
+        rows = uow.results.unconfirmed_summary()
+        withdrawals = uow.withdrawals.unconfirmed_count()
+    by_category: Counter[Category] = Counter()
+    by_market: Counter[str] = Counter()
+    partial = unmatched = anomaly = after = 0
+    for row in rows:
+        by_category[row.category] += row.count
+        by_market[row.marketplace] += row.count
+        partial += row.count if row.partial else 0
+        unmatched += row.count if row.unmatched else 0
+        anomaly += row.count if row.anomaly else 0
+        after += row.count if row.after_shipping else 0
+    return AttentionCounts(
+        by_category=dict(by_category),
+        by_marketplace=dict(by_market),
+        partial=partial,
+        unmatched=unmatched,
+        anomaly=anomaly,
+        after_shipping=after,
+        withdrawals=withdrawals,
+    )
+
+
+def account_statuses(make_uow: Callable[[], UnitOfWork]) -> list[AccountStatus]:
+    with make_uow() as uow:
+        states = uow.sync.all()
+        orders = uow.orders.count_by_marketplace()
+    return [AccountStatus(s, orders.get(s.marketplace, 0)) for s in states]
+
+
+@dataclass(frozen=True)
+class Digest:
+    results: list[CancelResult]
+    withdrawals: list[Withdrawal]
+    total_results: int
+    total_withdrawals: int
+
+    @property
+    def empty(self) -> bool:
+        return self.total_results == 0 and self.total_withdrawals == 0
+
+
+def digest(
+    make_uow: Callable[[], UnitOfWork], now: datetime, age: timedelta = DIGEST_AGE
+) -> Digest:
+    """Unconfirmed after-shipping results and unconfirmed withdrawals older than `age`."""
+    cutoff = now - age
+    with make_uow() as uow:
+        results, total_r = uow.results.stale_unconfirmed(cutoff, DIGEST_LIST_MAX)
+        withdrawals, total_w = uow.withdrawals.stale_unconfirmed(cutoff, DIGEST_LIST_MAX)
+    return Digest(results, withdrawals, total_r, total_w)
