@@ -66,7 +66,7 @@ def apply_claims(make_uow: UowFactory, claims: Sequence[Claim], now: datetime) -
     for attempt in range(1, APPLY_ATTEMPTS + 1):
         try:
             with make_uow() as uow:
-                stats = _apply_batch(uow, claims, now)
+                stats = apply_batch(uow, claims, now)
                 uow.commit()
                 return stats
         except ConcurrentUpdate:
@@ -76,7 +76,8 @@ def apply_claims(make_uow: UowFactory, claims: Sequence[Claim], now: datetime) -
     raise AssertionError("unreachable")
 
 
-def _apply_batch(uow: UnitOfWork, claims: Sequence[Claim], now: datetime) -> ApplyStats:
+def apply_batch(uow: UnitOfWork, claims: Sequence[Claim], now: datetime) -> ApplyStats:
+    """apply_claims inside a unit of work the caller owns (and commits)."""
     stats = ApplyStats()
     known = uow.results.by_keys({c.key for c in claims})
     fresh = [c for c in claims if c.key not in known and rules.creates_result(c)]

@@ -177,18 +177,31 @@ class CoupangClaimSource:
 
     def fetch_claims(self, start: datetime, end: datetime) -> list[Claim]:
         """Every claim line of a receipt that changed in [start, end); all or MarketplaceError."""
+        return [claim for page in self.iter_claims(start, end) for claim in page]
+
+    def iter_claims(self, start: datetime, end: datetime) -> Iterator[list[Claim]]:
+        """The same claims page by page, so the caller can work while the next page loads.
+        The window is only complete once the iterator is exhausted."""
         check_window(start, end)
-        claims: dict[ClaimKey, Claim] = {}
+        seen: set[ClaimKey] = set()
         for first, last in day_chunks(start - self._lookback, end, self._query_days):
             for query in self._queries:
-                for receipt in self._receipts(first, last, query):
-                    if start <= receipt.changed_at < end:
+                for receipts in self._receipt_pages(first, last, query):
+                    page: list[Claim] = []
+                    for receipt in receipts:
+                        if not start <= receipt.changed_at < end:
+                            continue
                         # The same receipt may sit in two lists (RU and UC/CC); keep one.
                         for claim in self._claims(receipt, query):
-                            claims.setdefault(claim.key, claim)
-        return list(claims.values())
+                            if claim.key not in seen:
+                                seen.add(claim.key)
+                                page.append(claim)
+                    if page:
+                        yield page
 
-    def _receipts(self, first: date, last: date, query: ListQuery) -> Iterator[Receipt]:
+    def _receipt_pages(
+        self, first: date, last: date, query: ListQuery
+    ) -> Iterator[Sequence[Receipt]]:
         """Day mode: every page, following the top-level nextToken until it is ""."""
         params: dict[str, str | int] = {
             "createdAtFrom": first.isoformat(),
@@ -201,7 +214,7 @@ class CoupangClaimSource:
         seen: set[str] = set()
         while True:
             page = self._http.call("GET", self._path, parse_page, params=params)
-            yield from page.receipts
+            yield page.receipts
             if not page.next_token:
                 return
             if page.next_token in seen:

@@ -171,3 +171,40 @@ def test_cp949_and_bom_files_import(loaded: Cli, tmp_path: Path) -> None:
     k1 = loaded.json("history", "K1")
     assert (k1["order"]["product_name"], k1["order"]["status"]) == ("한글 상품", "INVOICED")
     assert "1 unchanged" in loaded.ok("orders", "import", str(tmp_path / "cp949.csv"))
+
+
+def test_sync_with_no_config_uses_the_sandbox(cli: Cli) -> None:
+    cli.ok("db", "upgrade")
+    out = cli.ok("sync")
+    assert "sandbox" in out
+    results = cli.json("results", "전체")
+    assert isinstance(results, list) and len(results) == 11
+    again = cli.ok("sync")
+    assert "ERROR" in again  # the header; no account failed
+
+
+def test_sync_exits_1_when_an_account_fails(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("db", "upgrade")
+    config = tmp_path / "bad.toml"
+    config.write_text(
+        '[[accounts]]\nname = "cp"\nmarketplace = "coupang"\nvendor_id = "A1"\n'
+        'access_key_env = "CP_AK"\nsecret_key_env = "CP_SK"\nbase_url = "http://127.0.0.1:9"\n'
+        'timeout_seconds = 1\n\n[[accounts]]\nname = "sb"\nmarketplace = "sandbox"\n',
+        encoding="utf-8",
+    )
+    cli.env |= {"CANCELBOT_CONFIG": str(config), "CP_AK": "ak-value", "CP_SK": "sk-value-secret"}
+    proc = cli("sync")
+    assert proc.returncode == 1, proc.stderr
+    assert "cp" in proc.stdout and "sb" in proc.stdout
+    assert "sk-value-secret" not in proc.stdout + proc.stderr
+    assert len(cli.json("results", "전체")) == 11  # the sandbox still synced
+
+
+def test_config_error_exits_2_naming_the_key(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("db", "upgrade")
+    config = tmp_path / "bad.toml"
+    config.write_text('[[accounts]]\nname = "x"\nmarketplace = "ebay"\n', encoding="utf-8")
+    cli.env["CANCELBOT_CONFIG"] = str(config)
+    proc = cli("sync")
+    assert proc.returncode == 2
+    assert "account 'x'" in proc.stderr and "ebay" in proc.stderr
