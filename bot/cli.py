@@ -193,6 +193,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    locale = args.locale or os.environ.get("CANCELBOT_LOCALE") or "ko"
+    if locale not in ("ko", "en"):
+        raise UsageError(f"locale {locale!r}: use ko or en")
+    return run_demo(args.dir, locale=locale, tz=timezone())
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cancelbot",
@@ -235,6 +244,11 @@ def parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="one sync pass over the configured marketplace accounts")
     sync.add_argument("--account", help="only this account")
     sync.set_defaults(run=cmd_sync)
+
+    demo = sub.add_parser("demo", help="run the main job on the sandbox and show the result")
+    demo.add_argument("--dir", help="where to put the demo database (default: a new temp dir)")
+    demo.add_argument("--locale", choices=["ko", "en"], help="default: CANCELBOT_LOCALE or ko")
+    demo.set_defaults(run=cmd_demo)
 
     hist = sub.add_parser("history", help="an order's C/S history, results and withdrawals")
     hist.add_argument("management_no")

@@ -1,0 +1,170 @@
+"""`cancelbot demo`: the main job on the embedded defaults, shown in the terminal.
+
+A SQLite database in a directory it names, the sandbox's orders, one sync, and then what the
+alert channel would receive (rendered from the real Block Kit), the default /cancels view,
+the withdrawals and the App Home counts — and the commands to try next.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import TextIO, TypeVar
+from zoneinfo import ZoneInfo
+
+from bot import jobs, present, terminal
+from bot.blocks.alert import build_alert
+from bot.blocks.home import build_home
+from bot.blocks.withdrawal import build_withdrawal_alert
+from bot.bootstrap import Deps, build, upgrade_database
+from bot.config import default_config
+from bot.home_data import account_health, home_counts
+from bot.i18n import t
+from bot.ids import ActionId
+from core import dashboard, services
+from core.outbox import OutboxKind
+from core.queries import CancelFilter
+from core.results import TargetKind
+
+T = TypeVar("T")
+
+# Buttons are named the same in every locale in the terminal, e.g. `[Confirm] [C/S details]`,
+# with the message's own (Korean) labels after them.
+BUTTON_NAMES: dict[str, str] = {
+    ActionId.CANCEL_CONFIRM: t("en", "button.confirm"),
+    ActionId.WITHDRAWAL_CONFIRM: t("en", "button.confirm"),
+    ActionId.CANCEL_DETAILS: t("en", "button.details"),
+    ActionId.CANCEL_UNCONFIRM: t("en", "button.undo"),
+    ActionId.WITHDRAWAL_UNCONFIRM: t("en", "button.undo"),
+}
+
+
+class Progress:
+    """`[2/5] Syncing … done (0.4s)`: one line per step, with a spinner on a terminal."""
+
+    def __init__(self, total: int, out: TextIO) -> None:
+        self.total, self.step, self.out = total, 0, out
+
+    @contextmanager
+    def __call__(self, label: str) -> Iterator[None]:
+        self.step += 1
+        self.out.write(f"[{self.step}/{self.total}] {label} … ")
+        self.out.flush()
+        started = time.perf_counter()
+        yield
+        self.out.write(f"done ({time.perf_counter() - started:.1f}s)\n")
+        self.out.flush()
+
+
+def run_demo(
+    directory: str | None,
+    *,
+    locale: str,
+    tz: ZoneInfo,
+    out: TextIO = sys.stdout,
+    post_to_slack: Callable[[Deps], int] | None = None,
+) -> int:
+    color = out.isatty()
+    where = Path(directory or tempfile.mkdtemp(prefix="cancelbot-demo-"))
+    where.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{where / 'cancelbot.db'}"
+    progress = Progress(4 if post_to_slack is None else 5, out)
+    out.write(f"cancelbot demo — database: {where / 'cancelbot.db'}\n\n")
+
+    with progress("Creating the database"):
+        upgrade_database(url)
+    deps = build(url, tz)
+    config = default_config()
+    with progress("Syncing the sandbox marketplace (its order book is loaded first)"):
+        [synced] = jobs.sync_all(deps, config)
+    report = synced.report
+    if report is None or not report.ok:
+        out.write(f"sync failed: {report.error if report else synced.skipped_reason}\n")
+        return 1
+    with progress("Reading what to post"):
+        alerts = _pending_alerts(deps, locale, tz)
+    if post_to_slack is not None:
+        with progress("Posting the alerts to Slack"):
+            posted = post_to_slack(deps)
+        out.write(f"posted {posted} message(s) to the alert channel\n")
+
+    stats = report.stats
+    out.write(
+        f"\nsynced: {report.fetched} claims → {stats.new} new results "
+        f"({stats.unmatched} unmatched)\n"
+    )
+    _title(out, f"What the alert channel receives: {len(alerts)} alert(s)", color)
+    for blocks in alerts:
+        out.write(terminal.render(blocks, color=color, button_names=BUTTON_NAMES) + "\n\n")
+
+    page = services.list_results(deps.make_uow, CancelFilter())
+    _title(out, f"/cancels — default view ({page.total} result(s): 배송후 · 미확인)", color)
+    out.write(f"filter: {CancelFilter()}\n{present.results_table(page.items, tz)}\n")
+
+    withdrawals = services.list_withdrawals(deps.make_uow, CancelFilter())
+    _title(out, f"/cancels withdrawals — {withdrawals.total} to release and ship", color)
+    out.write(present.withdrawals_table(withdrawals.items, tz) + "\n")
+
+    now = deps.clock.now()
+    view = build_home(
+        home_counts(dashboard.attention(deps.make_uow)),
+        account_health(dashboard.account_statuses(deps.make_uow)),
+        locale=locale,
+        tz=tz,
+        now=now,
+    )
+    _title(out, "App Home", color)
+    out.write(terminal.render(view["blocks"], color=color) + "\n")
+
+    first = page.items[0] if page.items else None
+    _title(out, "Try next", color)
+    out.write(f"  export DATABASE_URL={url}\n")
+    out.write("  cancelbot results                 # the default view again\n")
+    if first is not None:
+        out.write(f"  cancelbot confirm {first.id} --by me     # confirm one\n")
+        out.write("  cancelbot results confirmed:yes   # it moved here\n")
+        if first.management_no:
+            out.write(f"  cancelbot history {first.management_no}    # its C/S history\n")
+    out.write("  cancelbot results 전체 partial     # every partial cancel\n")
+    out.write("  cancelbot withdrawals             # held goods to release and ship\n")
+    deps.close()
+    return 0
+
+
+def _pending_alerts(deps: Deps, locale: str, tz: ZoneInfo) -> list[list[dict[str, object]]]:
+    """The alerts the outbox holds for the channel, in order, built as Slack will get them."""
+    with deps.make_uow() as uow:
+        items = uow.outbox.claim_due(
+            [OutboxKind.POST_ALERT], deps.clock.now() + timedelta(days=1), 1000, timedelta(0)
+        )
+        # The demo only looks: leave the outbox as it was for a later `cancelbot run`.
+        uow.rollback()
+    result_ids = [i.target_id for i in items if i.target is TargetKind.RESULT and i.target_id]
+    withdrawal_ids = [
+        i.target_id for i in items if i.target is TargetKind.WITHDRAWAL and i.target_id
+    ]
+    with deps.make_uow() as uow:
+        results = uow.results.get_many(result_ids)
+        withdrawals = uow.withdrawals.get_many(withdrawal_ids)
+        linked = uow.results.get_many([w.result_id for w in withdrawals.values()])
+    out = []
+    for item in items:
+        if item.target is TargetKind.RESULT and item.target_id in results:
+            blocks, _ = build_alert(results[item.target_id], locale=locale, tz=tz)
+        elif item.target is TargetKind.WITHDRAWAL and item.target_id in withdrawals:
+            w = withdrawals[item.target_id]
+            blocks, _ = build_withdrawal_alert(w, linked.get(w.result_id), locale=locale, tz=tz)
+        else:
+            continue
+        out.append(blocks)
+    return out
+
+
+def _title(out: TextIO, text: str, color: bool) -> None:
+    line = f"\n━━ {text} " + "━" * max(4, 70 - len(text))
+    out.write((terminal.BOLD + line + terminal.RESET if color else line) + "\n")
