@@ -4,4 +4,7 @@ Shared, marketplace-neutral modules (underscore = for adapters in this package o
 - `_http`: the httpx client factory and the request runner (retries, rate limit, errors, JSON)
 - `_retry`: the pure retry decision; `_ratelimit`: the client-side token bucket
 - `_json`: typed reads of a JSON body that name the bad field; `_time`: KST, clocks, windows
+- `_xml`: XML answers (11st): prolog-aware decoding, a hostile-XML-safe parser (defusedxml),
+  namespaces stripped, typed reads that name the bad element
+- `_claims`: merging one claim seen in several lists of one fetch
 """

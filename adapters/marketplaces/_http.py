@@ -4,7 +4,8 @@
 `JsonHttp.call` runs one logical request: rate limit, send, retry transient failures as
 `_retry.RetryPolicy` decides, and turn everything that still fails into a MarketplaceError
 naming the account and the request (method + path only: query strings and headers may hold
-credentials, so they never reach an error or a log line).
+credentials, so they never reach an error or a log line). `JsonHttp.call_bytes` is the same
+runner for bodies that are not JSON (11st's XML): the caller's parser gets the raw response.
 """
 
 from __future__ import annotations
@@ -127,6 +128,44 @@ class JsonHttp:
         is not JSON or not the shape `parse` expects (GarbledBody). `auth` None means the
         client's own auth."""
         label = f"{method} {path}"
+        response = self._send(method, path, label, params=params, json=json, data=data, auth=auth)
+        return self._parse(response, parse, label)
+
+    def call_bytes(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[httpx.Response], T],
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+    ) -> T:
+        """`call` for bodies that are not JSON (11st's XML): `parse` gets the successful
+        response (its raw `content` and headers, for the charset) and decodes it itself.
+        GarbledBody from `parse` becomes a MarketplaceError like a bad JSON body does."""
+        label = f"{method} {path}"
+        response = self._send(method, path, label, params=params, json=json, data=data, auth=auth)
+        try:
+            return parse(response)
+        except GarbledBody as exc:
+            raise self.error(
+                f"unexpected response body: {exc}", label, status=response.status_code
+            ) from None
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        label: str,
+        *,
+        params: Mapping[str, str | int] | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        auth: httpx.Auth | None,
+    ) -> httpx.Response:
+        """The successful (2xx) response, after rate limiting and retries."""
         attempt = 0
         while True:
             attempt += 1
@@ -147,7 +186,7 @@ class JsonHttp:
             else:
                 log.debug("%s %s -> HTTP %s", self.account, label, outcome.status_code)
                 if outcome.is_success:
-                    return self._parse(outcome, parse, label)
+                    return outcome
             decision = self._retry.decide(outcome, attempt, self._clock.now())
             if not decision.retry:
                 failure = self._failure(outcome, label, decision.reason, decision.transient)

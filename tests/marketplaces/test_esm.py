@@ -1,0 +1,483 @@
+"""EsmClaimSource (G마켓 / 옥션) against the fake ESM API and the notes' verbatim example."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from adapters.marketplaces._ratelimit import RateLimit
+from adapters.marketplaces._time import KST
+from adapters.marketplaces.esm import (
+    DATE_TYPE,
+    ESM_CANCEL_STATES,
+    ESM_RETURN_STATES,
+    EsmClaimSource,
+    EsmMarketplace,
+    esm_token,
+)
+from core.claims import Claim, ClaimState, ClaimType
+from core.errors import MarketplaceError
+from core.ports import ClaimSource
+
+from .builders import EXACT_RETRY, Row, fixture_text, rows_of
+from .fake_esm import FakeEsm, filed_on, make_claims, status_of
+from .faketime import FakeTime
+from .faults import (
+    Fault,
+    http_error,
+    invalid_json,
+    missing,
+    rate_limited,
+    timeout,
+    wrong_type,
+)
+from .http_server import serve
+
+START = datetime(2025, 2, 24, tzinfo=KST)
+END = datetime(2025, 3, 3, tzinfo=KST)  # 7 whole KST days: one query per status
+STATES = {"cancel": ESM_CANCEL_STATES, "return": ESM_RETURN_STATES}
+TYPES = {"cancel": ClaimType.CANCEL, "return": ClaimType.RETURN}
+EMPTY = {"ResultCode": 0, "Message": "Success", "Data": []}
+
+
+def esm_source(
+    fake: FakeEsm,
+    clock: FakeTime,
+    *,
+    marketplace: EsmMarketplace = "gmarket",
+    master_id: str | None = None,
+    seller_id: str | None = None,
+    secret_key: str | None = None,
+    site_type: int | None = None,
+    rate_limit: RateLimit | None = None,
+) -> EsmClaimSource:
+    """A source on the fake's keys; rate limit off so `clock.sleeps` holds only retry waits."""
+    site = "A" if marketplace == "auction" else "G"
+    return EsmClaimSource(
+        f"{marketplace}-main",
+        marketplace,
+        fake.master_id if master_id is None else master_id,
+        fake.sellers[site] if seller_id is None else seller_id,
+        fake.secret_key if secret_key is None else secret_key,
+        site_type=site_type,
+        transport=httpx.MockTransport(fake),
+        sleep=clock.sleep,
+        clock=clock,
+        retry=EXACT_RETRY,
+        rate_limit=rate_limit,
+    )
+
+
+def expected_rows(rows: list[dict[str, Any]], first: date, last: date) -> set[Row]:
+    """What the adapter should report for the KST days first..last, from the raw rows."""
+    out: set[Row] = set()
+    for row in rows:
+        kind = row["_kind"]
+        state = STATES[kind].get(status_of(row))
+        if state is None:
+            continue
+        day = filed_on(row, DATE_TYPE[state])
+        if day is not None and first <= day <= last:
+            out.add((f"{kind}-{row['OrderNo']}", "", TYPES[kind], state))
+    return out
+
+
+def bodies(fake: FakeEsm) -> list[tuple[str, dict[str, Any]]]:
+    return [(r.url.path.rsplit("/", 1)[1], json.loads(r.content)) for r in fake.requests]
+
+
+@pytest.fixture
+def fake(clock: FakeTime) -> FakeEsm:
+    return FakeEsm(clock=clock, claims=make_claims(30, START + timedelta(hours=1)))
+
+
+def test_queries_each_status_by_its_own_date_with_a_signed_token(
+    fake: FakeEsm, clock: FakeTime
+) -> None:
+    source: ClaimSource = esm_source(fake, clock)
+
+    claims = list(source.fetch_claims(START, END))
+
+    assert claims and rows_of(claims) == expected_rows(fake.claims, START.date(), date(2025, 3, 2))
+    assert len(claims) == len(rows_of(claims))
+    days = {"StartDate": "2025-02-24", "EndDate": "2025-03-02"}
+    assert bodies(fake) == [
+        ("Cancels", {"SiteType": 3, "CancelStatus": 1, "Type": 2, **days}),
+        ("Cancels", {"SiteType": 3, "CancelStatus": 2, "Type": 2, **days}),
+        ("Cancels", {"SiteType": 3, "CancelStatus": 3, "Type": 3, **days}),
+        ("Cancels", {"SiteType": 3, "CancelStatus": 4, "Type": 3, **days}),
+        ("Returns", {"SiteType": 2, "ReturnStatus": 4, "Type": 3, **days}),
+        ("Returns", {"SiteType": 2, "ReturnStatus": 5, "Type": 3, **days}),
+    ]
+    # The fake answered 401 to anything but a valid token; these are what it verified.
+    assert len(fake.tokens) == 6
+    assert {(t["iss"], t["sub"], t["aud"], t["ssi"]) for t in fake.tokens} == {
+        ("www.esmplus.com", "sell", "sa.esmplus.com", "G:seller_g")
+    }
+    assert {t["iat"] for t in fake.tokens} == {int(clock.now().timestamp())}
+
+
+def test_claim_fields_without_quantities(fake: FakeEsm, clock: FakeTime) -> None:
+    by_id = {c.claim_id: c for c in esm_source(fake, clock).fetch_claims(START, END)}
+
+    assert by_id["cancel-2943000001"] == Claim(  # row 1: 취소완료
+        marketplace="gmarket",
+        account="gmarket-main",
+        claim_id="cancel-2943000001",
+        claim_type=ClaimType.CANCEL,
+        claim_state=ClaimState.COMPLETED,
+        marketplace_order_id="2943000001",
+        marketplace_item_id="",
+        cancel_qty=None,
+        claimed_at=datetime(2025, 2, 24, 8, 0, tzinfo=KST),
+        ordered_qty=None,
+        completed_at=datetime(2025, 2, 24, 11, 0, 5, tzinfo=KST),
+    )
+    assert by_id["return-2943000002"] == Claim(  # row 2: 반품환불완료
+        marketplace="gmarket",
+        account="gmarket-main",
+        claim_id="return-2943000002",
+        claim_type=ClaimType.RETURN,
+        claim_state=ClaimState.COMPLETED,
+        marketplace_order_id="2943000002",
+        marketplace_item_id="",
+        cancel_qty=None,
+        claimed_at=datetime(2025, 2, 24, 15, 0, tzinfo=KST),
+        ordered_qty=None,
+        completed_at=datetime(2025, 2, 24, 18, 0, 5, tzinfo=KST),
+        shipped_hint=True,  # the original delivery has an invoice
+    )
+    states = {
+        "cancel-2943000000": ClaimState.REQUESTED,  # 취소요청
+        "cancel-2943000003": ClaimState.WITHDRAWN,  # 취소철회
+        "cancel-2943000004": ClaimState.REQUESTED,  # 취소중
+        "return-2943000005": ClaimState.WITHDRAWN,  # 반품철회
+    }
+    assert {k: by_id[k].claim_state for k in states} == states
+    assert by_id["cancel-2943000003"].completed_at is None
+    # 반품요청 (return 1) and 사이트 직권환불 (cancel 5) are not asked for.
+    assert "return-2943000006" not in by_id and "cancel-2943000007" not in by_id
+
+
+def test_an_auction_account_signs_for_its_auction_seller_id(clock: FakeTime) -> None:
+    fake = FakeEsm(clock=clock, claims=make_claims(16, START + timedelta(hours=1), site="A"))
+
+    claims = esm_source(fake, clock, marketplace="auction").fetch_claims(START, END)
+
+    assert claims and rows_of(claims) == expected_rows(fake.claims, START.date(), date(2025, 3, 2))
+    assert {c.marketplace for c in claims} == {"auction"}
+    assert {body["SiteType"] for _, body in bodies(fake)} == {1}
+    assert {t["ssi"] for t in fake.tokens} == {"A:seller_a"}
+    # A G마켓 account of the same master sees none of them.
+    assert esm_source(fake, clock).fetch_claims(START, END) == []
+
+
+def test_the_gmarket_site_type_is_configurable(fake: FakeEsm, clock: FakeTime) -> None:
+    baseline = esm_source(fake, clock).fetch_claims(START, END)
+    fake.requests.clear()
+
+    claims = esm_source(fake, clock, site_type=2).fetch_claims(START, END)
+
+    assert claims == baseline  # the fake, like the notes, takes 2 and 3 as G마켓
+    assert {body["SiteType"] for _, body in bodies(fake)} == {2}
+
+
+def test_a_row_of_the_other_site_is_skipped(
+    fake: FakeEsm, clock: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.faults[3] = Fault(mutate=lambda body: body["Data"][0].update(SiteType=1))
+
+    claims = esm_source(fake, clock).fetch_claims(START, END)
+
+    assert "cancel-2943000001" not in {c.claim_id for c in claims}
+    assert "skipped a row of SiteType 1" in caplog.text
+
+
+def test_windows_are_cut_into_ranges_of_seven_kst_days(fake: FakeEsm, clock: FakeTime) -> None:
+    source = esm_source(fake, clock)
+    assert source.max_window == timedelta(days=7)
+
+    source.fetch_claims(datetime(2025, 2, 1, 12, tzinfo=KST), END)
+
+    ranges = {(body["StartDate"], body["EndDate"]) for _, body in bodies(fake)}
+    assert ranges == {
+        ("2025-02-01", "2025-02-07"),
+        ("2025-02-08", "2025-02-14"),
+        ("2025-02-15", "2025-02-21"),
+        ("2025-02-22", "2025-02-28"),
+        ("2025-03-01", "2025-03-02"),
+    }
+    with pytest.raises(ValueError):
+        EsmClaimSource("g", "gmarket", "m", "s", "k", query_days=8)
+    with pytest.raises(ValueError):
+        EsmClaimSource("g", "11st", "m", "s", "k")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("code", [0, "0", "success", "Success"])
+def test_every_spelling_of_success_is_accepted(clock: FakeTime, code: int | str) -> None:
+    fake = FakeEsm(clock=clock, claims=make_claims(30, START), result_code=code)
+    claims = esm_source(fake, clock).fetch_claims(START, END)
+    assert claims and rows_of(claims) == expected_rows(fake.claims, START.date(), date(2025, 3, 2))
+
+
+def test_a_result_code_error_carries_the_code_and_message(fake: FakeEsm, clock: FakeTime) -> None:
+    message = "ShowAlertException$조회 기간은 7일 이내로 입력 바랍니다."
+    fake.faults[2] = Fault(status=200, body={"ResultCode": 8668, "Message": message})
+
+    with pytest.raises(MarketplaceError) as caught:
+        esm_source(fake, clock).fetch_claims(START, END)
+
+    err = caught.value
+    assert (err.code, err.status, err.retryable) == ("8668", 200, False)
+    assert message in str(err) and err.account == "gmarket-main"
+    assert err.request == "POST /claim/v1/sa/Cancels"
+    assert clock.sleeps == []
+
+
+def test_the_fake_refuses_more_than_seven_days(fake: FakeEsm, clock: FakeTime) -> None:
+    token = esm_token("esm_master_77", "G", "seller_g", fake.secret_key, issued_at=clock.now())
+    body = {"SiteType": 2, "CancelStatus": 3, "Type": 3}
+    request = httpx.Request(
+        "POST",
+        "https://sa2.esmplus.com/claim/v1/sa/Cancels",
+        json={**body, "StartDate": "2025-02-01", "EndDate": "2025-02-08"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert fake(request).json()["ResultCode"] == 8668
+
+
+def test_no_claim_information_is_an_empty_result(fake: FakeEsm, clock: FakeTime) -> None:
+    fake.faults[1] = Fault(
+        status=200, body={"ResultCode": 99999, "Message": "클레임정보가 없습니다"}
+    )
+    fake.faults[2] = Fault(status=200, body={"ResultCode": 0, "Message": "Success", "Data": None})
+
+    claims = esm_source(fake, clock).fetch_claims(START, END)
+
+    expected = expected_rows(fake.claims, START.date(), date(2025, 3, 2))
+    asked_first = {r for r in expected if r[2:] == (ClaimType.CANCEL, ClaimState.REQUESTED)}
+    assert asked_first and rows_of(claims) == expected - asked_first
+
+
+@pytest.mark.parametrize(
+    ("change", "master_id", "seller_id"),
+    [
+        ("secret", None, None),
+        ("master id (kid)", "another_master", None),
+        ("seller id (ssi)", None, "someone_else"),
+    ],
+)
+def test_a_wrong_credential_is_refused_with_the_documented_body(
+    fake: FakeEsm, clock: FakeTime, change: str, master_id: str | None, seller_id: str | None
+) -> None:
+    secret = "x" * 40 if change == "secret" else None
+    source = esm_source(fake, clock, master_id=master_id, seller_id=seller_id, secret_key=secret)
+
+    with pytest.raises(MarketplaceError) as caught:
+        source.fetch_claims(START, END)
+
+    err = caught.value
+    assert (err.status, err.code, err.retryable) == (401, "401", False)
+    assert "The user does not have right access to the api" in str(err)
+    assert len(fake.requests) == 1 and fake.tokens == []
+
+
+def test_the_token_is_hs256_with_the_master_id_as_kid() -> None:
+    issued = datetime(2025, 3, 6, 12, 0, tzinfo=KST)
+    token = esm_token("master_1", "G", "seller_g", "s" * 32, issued_at=issued)
+
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT", "kid": "master_1"}
+    assert jwt.decode(token, "s" * 32, algorithms=["HS256"], audience="sa.esmplus.com") == {
+        "iss": "www.esmplus.com",
+        "sub": "sell",
+        "aud": "sa.esmplus.com",
+        "iat": int(issued.timestamp()),
+        "ssi": "G:seller_g",
+    }
+
+
+# -- HTTP behaviour -----------------------------------------------------------------------
+
+
+def test_retries_5xx_timeouts_and_429_and_re_signs_each_attempt(
+    fake: FakeEsm, clock: FakeTime
+) -> None:
+    baseline = rows_of(esm_source(fake, clock).fetch_claims(START, END))
+    fake.requests.clear()
+    fake.tokens.clear()
+    fake.faults = {
+        1: http_error(503, {"ResultCode": "503", "Message": "Service Unavailable"}),
+        2: timeout(),
+        3: rate_limited({"ResultCode": "429", "Message": "Too Many Requests"}, retry_after="3"),
+        6: http_error(500, {"ResultCode": "500", "Message": "Internal Server Error"}),
+    }
+    clock.sleeps.clear()
+
+    claims = esm_source(fake, clock).fetch_claims(START, END)
+
+    assert rows_of(claims) == baseline
+    assert clock.sleeps == [0.5, 1.0, 3.0, 0.5]
+    issued = [
+        jwt.decode(r.headers["Authorization"].split()[1], options={"verify_signature": False})[
+            "iat"
+        ]
+        for r in fake.requests
+    ]
+    assert issued[0] < issued[3]  # the attempt after the 3 s wait carried a new token
+
+
+def test_a_final_http_error_carries_the_esm_code(fake: FakeEsm, clock: FakeTime) -> None:
+    fake.faults[1] = http_error(400, {"ResultCode": "1001", "Message": "SiteType 오류"})
+    with pytest.raises(MarketplaceError, match="SiteType 오류") as caught:
+        esm_source(fake, clock).fetch_claims(START, END)
+    assert (caught.value.code, caught.value.status) == ("1001", 400)
+
+
+@pytest.mark.parametrize(
+    ("fault", "problem"),
+    [
+        (invalid_json(), "not valid JSON"),
+        (missing("ResultCode"), "$: missing field 'ResultCode'"),
+        (missing("Data.0.OrderNo"), "$.Data[0]: missing field 'OrderNo'"),
+        (wrong_type("Data.0.CancelStatus", "three"), "$.Data[0].CancelStatus: expected an integer"),
+        (wrong_type("Data.0.RequestDate", "어제"), "$.Data[0].RequestDate: expected an ISO-8601"),
+        (wrong_type("Data", {"rows": []}), "$.Data: expected a list, got dict"),
+        (wrong_type("Data.0.OrderNo", None), "$.Data[0].OrderNo: expected an id"),
+    ],
+)
+def test_a_garbled_body_fails_the_whole_fetch(
+    fake: FakeEsm, clock: FakeTime, fault: Fault, problem: str
+) -> None:
+    fake.faults[3] = fault  # 취소완료: earlier answers were fine, this one has rows
+
+    with pytest.raises(MarketplaceError) as caught:
+        esm_source(fake, clock).fetch_claims(START, END)
+
+    assert problem in str(caught.value)
+    assert caught.value.request == "POST /claim/v1/sa/Cancels"
+    assert clock.sleeps == []  # not retried: the same body would come back
+
+
+def test_the_default_rate_limit_spaces_calls(fake: FakeEsm, clock: FakeTime) -> None:
+    source = EsmClaimSource(
+        "gmarket-main",
+        "gmarket",
+        fake.master_id,
+        "seller_g",
+        fake.secret_key,
+        transport=httpx.MockTransport(fake),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    source.fetch_claims(START, END)
+    assert clock.sleeps == pytest.approx([1.0] * 5)  # 1 call/s, 6 calls
+
+
+# -- the example response in the notes §4.4, verbatim ------------------------------------
+
+
+def test_the_notes_example_response_field_by_field(clock: FakeTime) -> None:
+    example = fixture_text("esm_returns.json")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if request.url.path.endswith("/Returns") and body["ReturnStatus"] == 4:
+            return httpx.Response(200, text=example, headers={"Content-Type": "application/json"})
+        return httpx.Response(200, json=EMPTY)
+
+    source = EsmClaimSource(
+        "gmarket-main",
+        "gmarket",
+        "master",
+        "seller_g",
+        "s" * 32,
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+        sleep=clock.sleep,
+        rate_limit=None,
+    )
+    claims = source.fetch_claims(datetime(2025, 3, 5, tzinfo=KST), datetime(2025, 3, 6, tzinfo=KST))
+
+    assert claims == [
+        Claim(
+            marketplace="gmarket",
+            account="gmarket-main",
+            claim_id="return-2943387115",
+            claim_type=ClaimType.RETURN,
+            claim_state=ClaimState.COMPLETED,
+            marketplace_order_id="2943387115",
+            marketplace_item_id="",
+            cancel_qty=None,
+            claimed_at=datetime(2025, 3, 2, 10, 0, tzinfo=KST),
+            ordered_qty=None,
+            completed_at=datetime(2025, 3, 5, 9, 10, 5, 100000, tzinfo=KST),
+            shipped_hint=True,
+            product_name="",
+            option="",
+        )
+    ]
+
+
+# -- over real HTTP, and secrets ---------------------------------------------------------
+
+
+def test_over_http_with_a_dropped_connection(clock: FakeTime) -> None:
+    fake = FakeEsm(clock=clock, claims=make_claims(20, START), faults={4: timeout()})
+    waits: list[float] = []
+    with (
+        serve(fake) as base_url,
+        EsmClaimSource(
+            "gmarket-main",
+            "gmarket",
+            fake.master_id,
+            "seller_g",
+            fake.secret_key,
+            base_url=base_url,
+            clock=clock,
+            sleep=waits.append,
+            rate_limit=None,
+            retry=EXACT_RETRY,
+        ) as source,
+    ):
+        claims = source.fetch_claims(START, END)
+
+    assert claims and rows_of(claims) == expected_rows(fake.claims, START.date(), date(2025, 3, 2))
+    assert waits == [0.5]
+
+
+def test_no_secret_or_token_in_logs_errors_or_reprs(
+    fake: FakeEsm, clock: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
+    fake.faults = {
+        1: http_error(503, {"ResultCode": "503", "Message": "busy"}),
+        2: timeout(),
+        4: Fault(status=200, body={"ResultCode": 8668, "Message": "기간 오류"}),
+    }
+    wrong = "wrong-secret-" + "z" * 30
+    sources = [esm_source(fake, clock), esm_source(FakeEsm(clock=clock), clock, secret_key=wrong)]
+    errors = []
+    for source in sources:
+        with pytest.raises(MarketplaceError) as caught:
+            source.fetch_claims(START, END)
+        errors.append(caught.value)
+
+    tokens = [
+        r.headers["Authorization"].split()[1] for r in fake.requests if "Authorization" in r.headers
+    ]
+    said = "\n".join(
+        [caplog.text]
+        + [f"{e!s} {e!r} {e.request} {e.__cause__!r}" for e in errors]
+        + [repr(s) for s in sources]
+        + [repr(s._http.client.auth) for s in sources]
+    )
+    assert "retry" in caplog.text and len(tokens) == 4
+    leaked = [s for s in [fake.secret_key, wrong, *tokens] if s in said]
+    assert leaked == []
+    assert "Bearer" not in said
