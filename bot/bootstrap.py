@@ -16,10 +16,14 @@ from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.marketplaces._http import Timeouts
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces.coupang import CoupangClaimSource
+from adapters.marketplaces.eleventh_street import EleventhStreetClaimSource
+from adapters.marketplaces.esm import EsmClaimSource
 from adapters.marketplaces.naver import NaverClaimSource
 from adapters.marketplaces.sandbox import SandboxClaimSource, SandboxMarketplace, anchor_now
-from bot.config import AccountConfig
+from adapters.oms.webhook import WebhookSender
+from bot.config import AccountConfig, Config
 from core.errors import CancelbotError
+from core.oms_delivery import EventSender
 from core.orders import Order
 from core.ports import ClaimSource, Clock, UnitOfWork
 
@@ -46,14 +50,17 @@ class Deps:
         self.engine.dispose()
 
 
-def build(database_url: str, tz: tzinfo, *, check_schema: bool = True) -> Deps:
+def build(
+    database_url: str, tz: tzinfo, *, check_schema: bool = True, oms_events: bool = False
+) -> Deps:
+    """`oms_events`: queue events for the order system's webhook (when one is configured)."""
     engine = make_engine(database_url)
     if check_schema:
         _check_schema(engine)
     factory = make_session_factory(engine)
 
     def make_uow() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(factory, tz)
+        return SqlAlchemyUnitOfWork(factory, tz, oms_events=oms_events)
 
     return Deps(engine=engine, make_uow=make_uow, tz=tz, clock=SystemClock())
 
@@ -134,4 +141,31 @@ def claim_source(account: AccountConfig, clock: Clock) -> ClaimSource:
             clock=clock,
             **common,
         )
-    raise CancelbotError(f"account {account.name!r}: marketplace {market} is not supported yet")
+    if market == "11st":
+        if codes := account.get("no_rows_codes"):
+            common["no_rows_codes"] = tuple(str(c) for c in codes)
+        return EleventhStreetClaimSource(
+            account.name, account.secret("api_key_env"), clock=clock, **common
+        )
+    if market in ("gmarket", "auction"):
+        if (site_type := account.get("site_type")) is not None:
+            common["site_type"] = int(site_type)
+        return EsmClaimSource(
+            account.name,
+            market,  # type: ignore[arg-type]  # narrowed by the check above
+            account.get("master_id"),
+            account.get("seller_id"),
+            account.secret("secret_key_env"),
+            clock=clock,
+            **common,
+        )
+    raise CancelbotError(f"account {account.name!r}: marketplace {market} is not supported")
+
+
+def oms_sender(config: Config) -> EventSender | None:
+    """The order-system webhook, when `oms_webhook_url` is configured."""
+    if not config.oms_webhook_url:
+        return None
+    if not config.oms_webhook_secret:
+        raise CancelbotError("oms_webhook_url needs oms_webhook_secret_env (the signing secret)")
+    return WebhookSender(config.oms_webhook_url, config.oms_webhook_secret)

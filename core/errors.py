@@ -74,3 +74,7 @@ class MarketplaceError(CancelbotError):
         if self.account:
             parts.append(f"account={self.account}")
         return " ".join(parts)
+
+
+class DeliveryError(CancelbotError):
+    """An outbox item could not be delivered this time; it is retried later."""

@@ -26,6 +26,14 @@ class OrderStatus(StrEnum):
                 f"unknown status {text!r}: use RECEIVED/INVOICED/SHIPPED or 접수/송장/배송"
             ) from None
 
+    @property
+    def rank(self) -> int:
+        """접수 → 송장 → 배송: an order only moves forward on its own."""
+        return _RANK[self]
+
+
+_RANK = {OrderStatus.RECEIVED: 0, OrderStatus.INVOICED: 1, OrderStatus.SHIPPED: 2}
+
 
 class Phase(StrEnum):
     BEFORE_SHIPPING = "BEFORE_SHIPPING"  # 배송전

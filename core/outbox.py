@@ -27,6 +27,8 @@ class OutboxItem:
     target_id: int | None
     dedupe_key: str  # enqueuing the same key twice keeps one row
     payload: dict[str, Any] = field(default_factory=dict)
+    # Items with the same ordering key are delivered one at a time, oldest first.
+    ordering_key: str | None = None
     id: int | None = None
     attempts: int = 0
     created_at: datetime | None = None

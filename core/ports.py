@@ -72,8 +72,12 @@ class OrderRepository(Protocol):
 
     def count_by_marketplace(self) -> dict[str, int]: ...
 
-    def upsert(self, orders: Sequence[Order], now: datetime) -> tuple[int, int, int]:
-        """Create or update by management number; returns (created, updated, unchanged)."""
+    def insert(self, orders: Sequence[Order], now: datetime) -> None:
+        """New orders. Raises ConcurrentUpdate when another writer created one first."""
+        ...
+
+    def update(self, orders: Sequence[Order], now: datetime) -> None:
+        """The imported fields of existing orders, by management number."""
         ...
 
 
@@ -96,6 +100,8 @@ class ResultRepository(Protocol):
         ...
 
     def for_order(self, management_no: str) -> list[CancelResult]: ...
+
+    def for_orders(self, management_nos: Collection[str]) -> list[CancelResult]: ...
 
     def find(
         self, flt: CancelFilter, *, limit: int, offset: int, max_id: int | None
@@ -210,7 +216,11 @@ class AlertMessageRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction. Leaving the block without commit() rolls everything back."""
+    """One transaction. Leaving the block without commit() rolls everything back.
+
+    `oms_events`: whether changes also queue events for the order system's webhook."""
+
+    oms_events: bool
 
     orders: OrderRepository
     results: ResultRepository

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from core import rules
+from core import order_book, rules
 from core.claims import Claim, ClaimKey, ClaimState, ClaimType
 from core.errors import ConcurrentUpdate, NotFound
+from core.oms_events import OmsEvent, oms_event
 from core.orders import Order, Phase
 from core.outbox import OutboxItem, needs_alert, post_alert, thread_note, update_alert
 from core.ports import UnitOfWork
@@ -94,6 +95,7 @@ def apply_batch(uow: UnitOfWork, claims: Sequence[Claim], now: datetime) -> Appl
     history: list[tuple[CancelResult, str]] = []
     withdrawals: list[tuple[CancelResult, WithdrawalReason, int]] = []
     dirty_orders: dict[str, Order] = {}
+    held: list[CancelResult] = []  # results that cancelled and held their order
 
     for claim in claims:
         result = new.get(claim.key) or known.get(claim.key)
@@ -117,6 +119,7 @@ def apply_batch(uow: UnitOfWork, claims: Sequence[Claim], now: datetime) -> Appl
             if decision.auto_cancel and not (order.cancelled and order.on_hold):
                 order.cancel_and_hold()
                 dirty_orders[order.management_no] = order
+                held.append(result)
             if decision.history_text:
                 history.append((result, decision.history_text))
             if decision.restore_qty > 0:
@@ -157,6 +160,8 @@ def apply_batch(uow: UnitOfWork, claims: Sequence[Claim], now: datetime) -> Appl
         [post_alert(TargetKind.WITHDRAWAL, w.id) for w in new_withdrawals if w.id is not None],
         now,
     )
+    if uow.oms_events:
+        uow.outbox.enqueue(_oms_events(held, new_withdrawals, now), now)
     stats.changed_ids = [_id(r) for r in (*new.values(), *updated.values())]
     uow.outbox.enqueue(_alerts_for(new.values(), updated.values(), uow), now)
     return stats
@@ -169,6 +174,25 @@ def _alerts_for(
     items = [post_alert(TargetKind.RESULT, _id(r)) for r in new if needs_alert(r)]
     items += [update_alert(TargetKind.RESULT, _id(r), r.updated_at.isoformat()) for r in updated]
     return items
+
+
+def _oms_events(
+    held: Sequence[CancelResult], withdrawals: Sequence[Withdrawal], now: datetime
+) -> list[OutboxItem]:
+    events = [
+        oms_event(OmsEvent.ORDER_CANCELLED_AND_HELD, r.management_no, r.id, now,
+                  subject=str(r.id), marketplace=r.marketplace,
+                  marketplace_order_id=r.marketplace_order_id, cancel_qty=r.cancel_qty)
+        for r in held
+        if r.management_no
+    ]  # fmt: skip
+    events += [
+        oms_event(OmsEvent.WITHDRAWAL_RECORDED, w.management_no, w.result_id, now,
+                  subject=str(w.id), withdrawal_id=w.id, reason=w.reason.value,
+                  restore_qty=w.restore_qty)
+        for w in withdrawals
+    ]  # fmt: skip
+    return events
 
 
 def _record_cancel_withdrawal(
@@ -271,13 +295,11 @@ def _refresh(result: CancelResult, claim: Claim, now: datetime) -> bool:
 
 
 def import_orders(
-    make_uow: UowFactory, orders: Sequence[Order], now: datetime
+    make_uow: UowFactory, orders: Sequence[Order], now: datetime, *, forced: Iterable[str] = ()
 ) -> tuple[int, int, int]:
-    """Upsert orders by management number; returns (created, updated, unchanged)."""
-    with make_uow() as uow:
-        counts = uow.orders.upsert(orders, now)
-        uow.commit()
-        return counts
+    """Upsert orders by management number; returns (created, updated, unchanged).
+    See core.order_book for status changes and what they re-classify."""
+    return order_book.import_orders(make_uow, orders, now, forced=list(forced)).as_tuple()
 
 
 @dataclass(frozen=True)
@@ -437,6 +459,22 @@ def _record(
         ],
         now,
     )
+    if uow.oms_events:
+        kind = {
+            (TargetKind.RESULT, ConfirmAction.CONFIRM): OmsEvent.RESULT_CONFIRMED,
+            (TargetKind.RESULT, ConfirmAction.UNCONFIRM): OmsEvent.RESULT_UNCONFIRMED,
+            (TargetKind.WITHDRAWAL, ConfirmAction.CONFIRM): OmsEvent.WITHDRAWAL_CONFIRMED,
+            (TargetKind.WITHDRAWAL, ConfirmAction.UNCONFIRM): OmsEvent.WITHDRAWAL_UNCONFIRMED,
+        }[(target, action)]
+        uow.outbox.enqueue(
+            [
+                oms_event(kind, no, _result_id(found[i]), now, subject=str(i), by=actor,
+                          **({"withdrawal_id": i} if target is TargetKind.WITHDRAWAL else {}))
+                for i in changed
+                if (no := found[i].management_no)
+            ],
+            now,
+        )  # fmt: skip
     verb = "확인" if action is ConfirmAction.CONFIRM else "확인취소"
     label = "취소결과" if target is TargetKind.RESULT else "취소철회"
     uow.history.add(
@@ -450,6 +488,10 @@ def _record(
         for i in changed
         if (no := found[i].management_no)
     )
+
+
+def _result_id(target: CancelResult | Withdrawal) -> int | None:
+    return target.result_id if isinstance(target, Withdrawal) else target.id
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from adapters.db.tables import AlertMessageRow, OutboxRow, SyncStateRow
 from core.outbox import OutboxItem, OutboxKind
@@ -132,6 +132,7 @@ class SqlOutboxRepository:
                 "target": i.target.value if i.target else None,
                 "target_id": i.target_id,
                 "dedupe_key": i.dedupe_key,
+                "ordering_key": i.ordering_key,
                 "payload": json.dumps(i.payload, ensure_ascii=False),
                 "attempts": 0,
                 "next_attempt_at": now,
@@ -160,9 +161,23 @@ class SqlOutboxRepository:
             .order_by(OutboxRow.id)
             .limit(limit)
         )
+        # In order per ordering key: an item waits while an older one with the same key is
+        # still undelivered (being sent, or failing and waiting for its retry).
+        older = aliased(OutboxRow)
+        stmt = stmt.where(
+            or_(
+                OutboxRow.ordering_key.is_(None),
+                ~exists().where(
+                    older.ordering_key == OutboxRow.ordering_key,
+                    older.id < OutboxRow.id,
+                    older.done_at.is_(None),
+                ),
+            )
+        )
         if self.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         rows = list(self.session.execute(stmt).scalars())
+        attempts = {r.id: r.attempts + 1 for r in rows}  # before the update refreshes them
         if rows:
             self.session.execute(
                 update(OutboxRow)
@@ -176,8 +191,9 @@ class SqlOutboxRepository:
                 target_id=r.target_id,
                 dedupe_key=r.dedupe_key,
                 payload=json.loads(r.payload or "{}"),
+                ordering_key=r.ordering_key,
                 id=r.id,
-                attempts=r.attempts + 1,
+                attempts=attempts[r.id],
                 created_at=r.created_at,
             )
             for r in rows

@@ -41,6 +41,17 @@ from core.results import (
 
 T = TypeVar("T")
 CHUNK = 500  # bound IN lists well below every driver's parameter limit
+IMPORTED_FIELDS = (
+    "marketplace",
+    "marketplace_order_id",
+    "marketplace_item_id",
+    "product_name",
+    "option",
+    "quantity",
+    "status",
+    "invoice_no",
+    "shipped_at",
+)
 
 
 def _table(model: type[Any]) -> Table:
@@ -129,39 +140,29 @@ class SqlOrderRepository:
         stmt = select(OrderRow.marketplace, func.count()).group_by(OrderRow.marketplace)
         return {str(m): int(n) for m, n in self.session.execute(stmt)}
 
-    def upsert(self, orders: Sequence[Order], now: datetime) -> tuple[int, int, int]:
-        latest = {o.management_no: o for o in orders}  # a repeated row: the last one wins
-        created = updated = unchanged = 0
-        for part in chunks(latest):
-            rows = self.session.execute(
-                select(OrderRow).where(OrderRow.management_no.in_(part))
-            ).scalars()
-            existing = {r.management_no: r for r in rows}
-            inserts: list[dict[str, Any]] = []
-            updates: list[dict[str, Any]] = []
-            for no in part:
-                values = mapping.order_values(latest[no])
-                row = existing.get(no)
-                if row is None:
-                    inserts.append(values | {"created_at": now, "updated_at": now})
-                    continue
-                # cancelled / on_hold belong to cancelbot, not to the imported file.
-                values.pop("cancelled")
-                values.pop("on_hold")
-                if all(getattr(row, k) == v for k, v in values.items()):
-                    unchanged += 1
-                    continue
-                updates.append(values | {"id": row.id, "updated_at": now})
-            if inserts:
-                try:
-                    self.session.execute(insert(OrderRow), inserts)
-                except IntegrityError as exc:
-                    raise ConcurrentUpdate("another import created the same orders") from exc
-            if updates:
-                self.session.execute(update(OrderRow), updates)
-            created += len(inserts)
-            updated += len(updates)
-        return created, updated, unchanged
+    def insert(self, orders: Sequence[Order], now: datetime) -> None:
+        rows = [mapping.order_values(o) | {"created_at": now, "updated_at": now} for o in orders]
+        for part in chunks(rows, 1000):
+            try:
+                self.session.connection().execute(insert(_table(OrderRow)), part)
+            except IntegrityError as exc:
+                raise ConcurrentUpdate("another import created the same orders") from exc
+
+    def update(self, orders: Sequence[Order], now: datetime) -> None:
+        """The imported fields by management number; cancelled/on_hold are cancelbot's own."""
+        table = _table(OrderRow)
+        stmt = (
+            update(table)
+            .where(table.c.management_no == bindparam("b_no"))
+            .values({k: bindparam(f"b_{k}") for k in IMPORTED_FIELDS} | {"updated_at": now})
+        )
+        rows = [
+            {"b_no": o.management_no}
+            | {f"b_{k}": v for k, v in mapping.order_values(o).items() if k in IMPORTED_FIELDS}
+            for o in orders
+        ]
+        for part in chunks(rows, 1000):
+            self.session.connection().execute(stmt, part)
 
 
 class SqlResultRepository:
@@ -242,6 +243,13 @@ class SqlResultRepository:
             select(R).where(R.management_no == management_no).order_by(R.id)
         ).scalars()
         return [mapping.result_from_row(r) for r in rows]
+
+    def for_orders(self, management_nos: Collection[str]) -> list[CancelResult]:
+        out: list[CancelResult] = []
+        for part in chunks(sorted(set(management_nos))):
+            rows = self.session.execute(select(R).where(R.management_no.in_(part)).order_by(R.id))
+            out.extend(mapping.result_from_row(r) for r in rows.scalars())
+        return out
 
     def _where(self, flt: CancelFilter, max_id: int | None) -> ColumnElement[bool]:
         conds = result_conditions(flt, self.tz)

@@ -141,6 +141,7 @@ class OutboxRow(Base):
     __table_args__ = (
         UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
         Index("ix_outbox_due", "done_at", "next_attempt_at"),
+        Index("ix_outbox_ordering", "ordering_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -148,6 +149,7 @@ class OutboxRow(Base):
     target: Mapped[str | None] = mapped_column(String(16))
     target_id: Mapped[int | None] = mapped_column(Integer)
     dedupe_key: Mapped[str] = mapped_column(String(255))
+    ordering_key: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text, default="{}")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]

@@ -48,9 +48,12 @@ class SqlAlchemyUnitOfWork:
     alerts: AlertMessageRepository
     session: Session
 
-    def __init__(self, session_factory: sessionmaker[Session], tz: tzinfo) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], tz: tzinfo, *, oms_events: bool = False
+    ) -> None:
         self.session_factory = session_factory
         self.tz = tz
+        self.oms_events = oms_events
 
     def __enter__(self) -> Self:
         self.session = self.session_factory()

@@ -1,0 +1,1 @@
+"""The seller's order system: where cancelbot reports what it did."""

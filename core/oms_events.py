@@ -1,0 +1,42 @@
+"""Events for the seller's order system: what cancelbot did to an order, so the warehouse
+hears about a hold that only cancelbot knows. Queued in the outbox, in the same transaction
+as the change, and delivered in order per management number."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from core.outbox import OutboxItem, OutboxKind
+
+
+class OmsEvent(StrEnum):
+    ORDER_CANCELLED_AND_HELD = "order.cancelled_and_held"
+    WITHDRAWAL_RECORDED = "withdrawal.recorded"
+    RESULT_CONFIRMED = "result.confirmed"
+    RESULT_UNCONFIRMED = "result.unconfirmed"
+    WITHDRAWAL_CONFIRMED = "withdrawal.confirmed"
+    WITHDRAWAL_UNCONFIRMED = "withdrawal.unconfirmed"
+    ORDER_STATUS_CHANGED = "order.status_changed"
+
+
+def oms_event(
+    event: OmsEvent,
+    management_no: str,
+    result_id: int | None,
+    at: datetime,
+    *,
+    subject: str,
+    **details: Any,
+) -> OutboxItem:
+    """`subject` makes the idempotency key unique per happening (e.g. the withdrawal id)."""
+    key = f"oms:{event.value}:{management_no}:{subject}:{at.isoformat()}"
+    payload = {
+        "event": event.value,
+        "management_no": management_no,
+        "result_id": result_id,
+        "occurred_at": at.isoformat(),
+        **details,
+    }
+    return OutboxItem(OutboxKind.WEBHOOK, None, None, key, payload, ordering_key=management_no)
