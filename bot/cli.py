@@ -193,6 +193,49 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from core import dashboard
+    from core.outbox import OutboxKind
+
+    deps = _deps()
+    statuses = dashboard.account_statuses(deps.make_uow)
+    with deps.make_uow() as uow:
+        slack_kinds = [k for k in OutboxKind if k is not OutboxKind.WEBHOOK]
+        backlog = {
+            "slack": uow.outbox.pending_count(slack_kinds),
+            "oms_webhook": uow.outbox.pending_count([OutboxKind.WEBHOOK]),
+        }
+        errors = {
+            "slack": uow.outbox.last_error(slack_kinds),
+            "oms_webhook": uow.outbox.last_error([OutboxKind.WEBHOOK]),
+        }
+    accounts = [
+        {
+            "account": s.state.account,
+            "marketplace": s.state.marketplace,
+            "watermark": present.iso(s.state.watermark, deps.tz),
+            "last_success_at": present.iso(s.state.last_success_at, deps.tz),
+            "last_error": s.state.last_error,
+            "last_error_at": present.iso(s.state.last_error_at, deps.tz),
+            "last_claim_at": present.iso(s.state.last_claim_at, deps.tz),
+        }
+        for s in statuses
+    ]
+    if args.json:
+        print(present.dumps({"accounts": accounts, "outbox": backlog, "outbox_errors": errors}))
+        return EXIT_OK
+    rows = [
+        [s.state.account, s.state.marketplace, present.local(s.state.last_success_at, deps.tz),
+         present.local(s.state.watermark, deps.tz), (s.state.last_error or "")[:60]]
+        for s in statuses
+    ]  # fmt: skip
+    print(present.table(["ACCOUNT", "MARKET", "LAST_SUCCESS", "WATERMARK", "LAST_ERROR"], rows))
+    for name, count in backlog.items():
+        err = f" (last error: {errors[name]})" if errors[name] else ""
+        print(f"outbox {name}: {count} pending{err}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -244,6 +287,10 @@ def parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="one sync pass over the configured marketplace accounts")
     sync.add_argument("--account", help="only this account")
     sync.set_defaults(run=cmd_sync)
+
+    status = sub.add_parser("status", help="each account's sync health and the outbox backlog")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(run=cmd_status)
 
     demo = sub.add_parser("demo", help="run the main job on the sandbox and show the result")
     demo.add_argument("--dir", help="where to put the demo database (default: a new temp dir)")

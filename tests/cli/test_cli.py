@@ -208,3 +208,15 @@ def test_config_error_exits_2_naming_the_key(cli: Cli, tmp_path: Path) -> None:
     proc = cli("sync")
     assert proc.returncode == 2
     assert "account 'x'" in proc.stderr and "ebay" in proc.stderr
+
+
+def test_status_shows_sync_health_and_backlog(cli: Cli) -> None:
+    cli.ok("db", "upgrade")
+    cli.ok("sync")
+    status = cli.json("status")
+    assert isinstance(status, dict)
+    [account] = status["accounts"]
+    assert account["account"] == "sandbox" and account["last_error"] is None
+    assert account["last_success_at"].endswith("+09:00")
+    assert status["outbox"]["slack"] == 9  # the alerts waiting for `cancelbot run`
+    assert "outbox slack: 9 pending" in cli.ok("status")
