@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -341,8 +341,11 @@ def list_results(
     """A page of results, newest cancel first, with the total and the snapshot id that a
     later "confirm all N" must not go beyond."""
     with make_uow() as uow:
-        snap = snapshot_id if snapshot_id is not None else uow.results.max_id()
-        total = uow.results.count(flt, max_id=snap)
+        if snapshot_id is None:
+            total, snap = uow.results.count_and_max_id(flt)
+        else:
+            snap = snapshot_id
+            total = uow.results.count(flt, max_id=snap)
         items = uow.results.find(flt, limit=limit, offset=offset, max_id=snap)
         return Page(items=items, total=total, offset=offset, limit=limit, snapshot_id=snap)
 
@@ -413,7 +416,8 @@ def _set_confirmation(
             changed = set(repo.mark_confirmed(wanted, actor, now))
         else:
             changed = set(repo.mark_unconfirmed(wanted))
-        _record(uow, target, sorted(changed), found, action, actor, now)
+        owners = {i: (f.management_no, _result_id(f)) for i, f in found.items()}
+        _record(uow, target, sorted(changed), owners, action, actor, now)
         after = (
             repo.get_many([i for i in wanted if i not in changed])
             if len(changed) < len(wanted)
@@ -440,25 +444,23 @@ def _record(
     uow: UnitOfWork,
     target: TargetKind,
     changed: Sequence[int],
-    found: dict[int, CancelResult] | dict[int, Withdrawal],
+    owners: Mapping[int, tuple[str | None, int | None]],
     action: ConfirmAction,
     actor: str,
     now: datetime,
+    *,
+    thread_notes: bool = True,
 ) -> None:
+    """Audit, C/S history, the alert update and the order-system event of a (un)confirm.
+    `owners` gives each id's management number and result id."""
     uow.audit.add(ConfirmationEvent(target, i, action, actor, now) for i in changed)
-    # The channel alert shows the new state and its thread records who did it.
+    # The channel alert shows the new state and its thread records who did it. A bulk
+    # confirm only updates the alerts: thousands of thread replies would drown the channel.
     note = "confirmed" if action is ConfirmAction.CONFIRM else "unconfirmed"
-    uow.outbox.enqueue(
-        [
-            item
-            for i in changed
-            for item in (
-                update_alert(target, i, f"{note}:{now.isoformat()}"),
-                thread_note(target, i, note, actor, now),
-            )
-        ],
-        now,
-    )
+    items = [update_alert(target, i, f"{note}:{now.isoformat()}") for i in changed]
+    if thread_notes:
+        items += [thread_note(target, i, note, actor, now) for i in changed]
+    uow.outbox.enqueue(items, now)
     if uow.oms_events:
         kind = {
             (TargetKind.RESULT, ConfirmAction.CONFIRM): OmsEvent.RESULT_CONFIRMED,
@@ -468,10 +470,10 @@ def _record(
         }[(target, action)]
         uow.outbox.enqueue(
             [
-                oms_event(kind, no, _result_id(found[i]), now, subject=str(i), by=actor,
+                oms_event(kind, no, owners[i][1], now, subject=str(i), by=actor,
                           **({"withdrawal_id": i} if target is TargetKind.WITHDRAWAL else {}))
                 for i in changed
-                if (no := found[i].management_no)
+                if (no := owners[i][0])
             ],
             now,
         )  # fmt: skip
@@ -486,7 +488,7 @@ def _record(
             result_id=i if target is TargetKind.RESULT else None,
         )
         for i in changed
-        if (no := found[i].management_no)
+        if (no := owners[i][0])
     )
 
 
@@ -516,8 +518,12 @@ def confirm_all_matching(
     with make_uow() as uow:
         ids = uow.results.matching_unconfirmed_ids(unconfirmed, snapshot_id)
         changed = uow.results.mark_confirmed(ids, actor, now)
-        found = uow.results.get_many(changed) if changed else {}
-        _record(uow, TargetKind.RESULT, sorted(changed), found, ConfirmAction.CONFIRM, actor, now)
+        numbers = uow.results.management_nos(changed)
+        owners = {i: (numbers.get(i), i) for i in changed}
+        _record(
+            uow, TargetKind.RESULT, sorted(changed), owners, ConfirmAction.CONFIRM, actor, now,
+            thread_notes=False,
+        )  # fmt: skip
         uow.commit()
     expected = counted if counted is not None else len(ids)
     return ConfirmAllOutcome(sorted(changed), max(expected - len(changed), 0))

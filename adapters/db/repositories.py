@@ -244,6 +244,13 @@ class SqlResultRepository:
         ).scalars()
         return [mapping.result_from_row(r) for r in rows]
 
+    def management_nos(self, ids: Collection[int]) -> dict[int, str | None]:
+        out: dict[int, str | None] = {}
+        for part in chunks(sorted(set(ids)), 5000):
+            stmt = select(R.id, R.management_no).where(R.id.in_(part))
+            out.update((int(i), n) for i, n in self.session.execute(stmt))
+        return out
+
     def for_orders(self, management_nos: Collection[str]) -> list[CancelResult]:
         out: list[CancelResult] = []
         for part in chunks(sorted(set(management_nos))):
@@ -273,12 +280,19 @@ class SqlResultRepository:
         stmt = select(func.count()).select_from(R).where(self._where(flt, max_id))
         return int(self.session.execute(stmt).scalar_one())
 
+    def count_and_max_id(self, flt: CancelFilter) -> tuple[int, int]:
+        """How many match and the highest id among them, in one statement: a later
+        "confirm all N" stops at that id, so results that arrive after the count stay out."""
+        stmt = select(func.count(), func.coalesce(func.max(R.id), 0)).where(self._where(flt, None))
+        count, top = self.session.execute(stmt).one()
+        return int(count), int(top)
+
     def max_id(self) -> int:
         return int(self.session.execute(select(func.coalesce(func.max(R.id), 0))).scalar_one())
 
     def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]:
         changed: list[int] = []
-        for part in chunks(sorted(set(ids))):
+        for part in chunks(sorted(set(ids)), 5000):
             stmt = (
                 update(R)
                 .where(R.id.in_(part), R.confirmed_by.is_(None))

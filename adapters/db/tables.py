@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adapters.db.base import Base
@@ -47,6 +47,16 @@ class CancelResultRow(Base):
             name="uq_cancel_results_claim",
         ),
         Index("ix_cancel_results_phase_claimed", "phase", "claimed_at"),
+        # The views people open all day are the unconfirmed ones, a small part of a table
+        # that keeps every result forever: index just those rows.
+        Index(
+            "ix_cancel_results_unconfirmed",
+            "phase",
+            "claimed_at",
+            sqlite_where=text("confirmed_by IS NULL"),
+            postgresql_where=text("confirmed_by IS NULL"),
+        ),
+        Index("ix_cancel_results_claimed_at", "claimed_at"),
         Index("ix_cancel_results_management_no", "management_no"),
         Index("ix_cancel_results_marketplace_order_id", "marketplace_order_id"),
     )
