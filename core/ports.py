@@ -113,6 +113,10 @@ class ResultRepository(Protocol):
 
     def count_and_max_id(self, flt: CancelFilter) -> tuple[int, int]: ...
 
+    def count_by_category_marketplace(
+        self, flt: CancelFilter
+    ) -> dict[tuple[Category, str], int]: ...
+
     def max_id(self) -> int: ...
 
     def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]:

@@ -20,6 +20,7 @@ from core.ports import UnitOfWork
 from core.queries import CancelFilter, Page
 from core.results import (
     CancelResult,
+    Category,
     ConfirmAction,
     ConfirmationEvent,
     CsHistoryEntry,
@@ -534,3 +535,19 @@ def confirmation_log(
 ) -> list[ConfirmationEvent]:
     with make_uow() as uow:
         return uow.audit.for_target(target, target_id)
+
+
+def stats(make_uow: UowFactory, flt: CancelFilter) -> dict[tuple[Category, str], int]:
+    """Results matching the filter, counted by category × marketplace."""
+    with make_uow() as uow:
+        return uow.results.count_by_category_marketplace(flt)
+
+
+EXPORT_MAX = 50_000
+
+
+def export_results(make_uow: UowFactory, flt: CancelFilter) -> tuple[list[CancelResult], int]:
+    """Matching results for a CSV export (at most EXPORT_MAX), and how many match."""
+    with make_uow() as uow:
+        total, snap = uow.results.count_and_max_id(flt)
+        return uow.results.find(flt, limit=EXPORT_MAX, offset=0, max_id=snap), total

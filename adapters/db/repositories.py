@@ -280,6 +280,14 @@ class SqlResultRepository:
         stmt = select(func.count()).select_from(R).where(self._where(flt, max_id))
         return int(self.session.execute(stmt).scalar_one())
 
+    def count_by_category_marketplace(self, flt: CancelFilter) -> dict[tuple[Category, str], int]:
+        stmt = (
+            select(R.category, R.marketplace, func.count())
+            .where(self._where(flt, None))
+            .group_by(R.category, R.marketplace)
+        )
+        return {(Category(c), str(m)): int(n) for c, m, n in self.session.execute(stmt)}
+
     def count_and_max_id(self, flt: CancelFilter) -> tuple[int, int]:
         """How many match and the highest id among them, in one statement: a later
         "confirm all N" stops at that id, so results that arrive after the count stay out."""

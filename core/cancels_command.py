@@ -1,0 +1,107 @@
+"""`/cancels` text → what to do. Filter words are the same as `cancelbot results` (one
+parser: core.queries); subcommands have English and Korean names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from core.errors import InvalidFilter, InvalidInput
+from core.queries import USAGE, CancelFilter, parse_filter
+
+MAX_IDS = 50
+
+
+class Action(StrEnum):
+    QUERY = "query"
+    HELP = "help"
+    CONFIRM = "confirm"
+    UNCONFIRM = "unconfirm"
+    WITHDRAWALS = "withdrawals"
+    STATS = "stats"
+    EXPORT = "export"
+
+
+SUBCOMMANDS: dict[str, Action] = {
+    "help": Action.HELP,
+    "도움말": Action.HELP,
+    "confirm": Action.CONFIRM,
+    "확인": Action.CONFIRM,
+    "unconfirm": Action.UNCONFIRM,
+    "확인취소": Action.UNCONFIRM,
+    "withdrawals": Action.WITHDRAWALS,
+    "취소철회": Action.WITHDRAWALS,
+    "stats": Action.STATS,
+    "통계": Action.STATS,
+    "export": Action.EXPORT,
+    "내보내기": Action.EXPORT,
+}
+FORMS = {
+    Action.CONFIRM: "/cancels confirm ID… (확인 12 13)",
+    Action.UNCONFIRM: "/cancels unconfirm ID… (확인취소 12)",
+}
+
+
+class CommandError(InvalidInput):
+    """Bad `/cancels` input: `bad` is the part quoted back, `form` the right form."""
+
+    def __init__(self, message: str, bad: str, form: str) -> None:
+        super().__init__(message)
+        self.bad = bad
+        self.form = form
+
+
+@dataclass(frozen=True)
+class Command:
+    action: Action
+    filter: CancelFilter = field(default_factory=CancelFilter)
+    ids: tuple[int, ...] = ()
+
+
+def _ids(action: Action, words: list[str]) -> tuple[int, ...]:
+    form = FORMS[action]
+    if not words:
+        raise CommandError(f"{action.value} needs at least one result id", "", form)
+    if len(words) > MAX_IDS:
+        raise CommandError(
+            f"at most {MAX_IDS} ids at a time ({len(words)} given); use confirm all for more",
+            " ".join(words[MAX_IDS : MAX_IDS + 3]),
+            form,
+        )
+    out: list[int] = []
+    for word in words:
+        text = word.lstrip("#").rstrip(",")
+        if not text.isdigit() or int(text) <= 0 or len(text) > 12:
+            raise CommandError(f'"{word}" is not a result id (a number like 12)', word, form)
+        out.append(int(text))
+    return tuple(dict.fromkeys(out))
+
+
+def parse_command(text: str) -> Command:
+    """Never raises anything but CommandError: Slack sends whatever people type."""
+    words = text.split()
+    if not words:
+        return Command(Action.QUERY)
+    head, rest = words[0], words[1:]
+    action = SUBCOMMANDS.get(head.lower(), SUBCOMMANDS.get(head))
+    # 확인 alone or before filter words is the filter word (confirmed); before ids, the verb.
+    if action is Action.CONFIRM and head == "확인" and not (rest and rest[0].lstrip("#").isdigit()):
+        action = None
+    try:
+        if action is None:
+            return Command(Action.QUERY, parse_filter(words))
+        if action in (Action.CONFIRM, Action.UNCONFIRM):
+            return Command(action, ids=_ids(action, rest))
+        if action is Action.HELP:
+            return Command(action)
+        base = CancelFilter(phase=None) if action is Action.WITHDRAWALS else None
+        return Command(action, parse_filter(rest, base))
+    except InvalidFilter as exc:
+        if action is None and exc.bad == head and ":" not in head:
+            subs = ", ".join(k for k in SUBCOMMANDS if k.isascii())
+            raise CommandError(
+                f'unknown word "{head}": not a subcommand ({subs}) nor a filter word',
+                head,
+                f"/cancels [FILTER…] · /cancels help — filter words: {USAGE}",
+            ) from None
+        raise CommandError(str(exc), exc.bad, f"/cancels [FILTER…] — {USAGE}") from None
