@@ -26,12 +26,12 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.db import migrate  # noqa: E402
-from adapters.db.engine import make_engine, make_session_factory  # noqa: E402
-from adapters.db.tables import CancelResultRow  # noqa: E402
-from adapters.db.unit_of_work import SqlAlchemyUnitOfWork  # noqa: E402
-from core import services  # noqa: E402
-from core.queries import parse_filter  # noqa: E402
+from adapters.db import migrate
+from adapters.db.engine import make_engine, make_session_factory
+from adapters.db.tables import CancelResultRow
+from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from core import services
+from core.queries import parse_filter
 
 TZ = ZoneInfo("Asia/Seoul")
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
@@ -49,7 +49,8 @@ FILTERS: list[tuple[str, str, str, str]] = [
     (
         "default (after, unconfirmed)",
         "",
-        "SELECT count(*), max(id) FROM cancel_results WHERE phase='AFTER_SHIPPING' AND confirmed_by IS NULL",
+        "SELECT count(*), max(id) FROM cancel_results "
+        "WHERE phase='AFTER_SHIPPING' AND confirmed_by IS NULL",
         "SELECT * FROM cancel_results WHERE phase='AFTER_SHIPPING' AND confirmed_by IS NULL "
         "ORDER BY claimed_at DESC, id DESC LIMIT 8",
     ),
@@ -59,7 +60,8 @@ FILTERS: list[tuple[str, str, str, str]] = [
         "SELECT count(*), max(id) FROM cancel_results WHERE marketplace='coupang' AND partial "
         "AND phase='AFTER_SHIPPING' AND confirmed_by IS NULL",
         "SELECT * FROM cancel_results WHERE marketplace='coupang' AND partial "
-        "AND phase='AFTER_SHIPPING' AND confirmed_by IS NULL ORDER BY claimed_at DESC, id DESC LIMIT 8",
+        "AND phase='AFTER_SHIPPING' AND confirmed_by IS NULL "
+        "ORDER BY claimed_at DESC, id DESC LIMIT 8",
     ),
     (
         "one week, everything",
@@ -111,7 +113,9 @@ def rows(n: int, seed: int = 1) -> list[dict[str, object]]:
                 "claim_state": "COMPLETED" if rng.random() < 0.9 else "REQUESTED",
                 "order_status": status,
                 "phase": "AFTER_SHIPPING" if status == "SHIPPED" else "BEFORE_SHIPPING",
-                "category": CATEGORIES[(status, ctype) if status == "SHIPPED" else (status, "CANCEL")],
+                "category": CATEGORIES[
+                    (status, ctype) if status == "SHIPPED" else (status, "CANCEL")
+                ],
                 "ordered_qty": ordered,
                 "cancel_qty": cancel,
                 "partial": cancel < ordered,
@@ -142,9 +146,10 @@ def fill(url: str, n: int) -> None:
                        marketplace_order_id=f"O{i:08d}", marketplace_item_id=f"I{i:08d}",
                        marketplace=MARKETS[i % 5])  # fmt: skip
             claimed = NOW - timedelta(minutes=(n - i) * 400_000 / n)
+            done = i < n * 0.9
             row.update(claimed_at=claimed, completed_at=claimed, created_at=claimed,
-                       updated_at=claimed, confirmed_by="U0BENCH" if i < n * 0.9 else None,
-                       confirmed_at=claimed + timedelta(hours=3) if i < n * 0.9 else None)  # fmt: skip
+                       updated_at=claimed, confirmed_by="U0BENCH" if done else None,
+                       confirmed_at=claimed + timedelta(hours=3) if done else None)  # fmt: skip
         with engine.begin() as conn:
             conn.execute(insert(table), batch)
     with engine.begin() as conn:
@@ -235,7 +240,9 @@ def main() -> None:
         print(f"== PostgreSQL skipped: {exc.__class__.__name__}")
         return
     try:
-        bench(admin_url.set(database=name).render_as_string(False), "PostgreSQL", args.rows, args.runs)
+        bench(
+            admin_url.set(database=name).render_as_string(False), "PostgreSQL", args.rows, args.runs
+        )
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))

@@ -44,7 +44,7 @@ class Deps:
     engine: Engine
     make_uow: Callable[[], UnitOfWork]
     tz: tzinfo
-    clock: SystemClock
+    clock: Clock
 
     def close(self) -> None:
         self.engine.dispose()

@@ -193,6 +193,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot import runtime
+
+    return runtime.run(args)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from core import dashboard
     from core.outbox import OutboxKind
@@ -287,6 +293,16 @@ def parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="one sync pass over the configured marketplace accounts")
     sync.add_argument("--account", help="only this account")
     sync.set_defaults(run=cmd_sync)
+
+    rp = sub.add_parser(
+        "run",
+        help="run the Slack app and the scheduler (Socket Mode if SLACK_APP_TOKEN is set)",
+    )
+    rp.add_argument(
+        "--port", type=_non_negative, default=3000,
+        help="HTTP port for /slack/events, /healthz and /api/orders (default 3000)",
+    )  # fmt: skip
+    rp.set_defaults(run=cmd_run)
 
     status = sub.add_parser("status", help="each account's sync health and the outbox backlog")
     status.add_argument("--json", action="store_true")

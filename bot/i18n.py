@@ -192,6 +192,26 @@ _KO: Final[dict[str, str]] = {
     "summary.body": "한 번에 많은 취소결과가 들어와 건별 알림 대신 요약을 보냅니다.",
     "summary.hint": "`/cancels` 로 조회하고 확인하세요.",
     "summary.text": "새 취소결과 {total}건. /cancels 로 확인하세요.",
+    "summary.withdrawals": "📦 취소철회 {count}건도 함께 들어왔습니다. `/cancels` 에서 확인하세요.",
+    # Slack interactions: thread replies under an alert, ephemeral answers, errors.
+    "thread.confirmed": "✅ {who} 확인 · {at}",
+    "thread.unconfirmed": "↩️ {who} 확인취소 · {at}",
+    "confirm.already": "이미 {who}님이 확인했습니다 ({at}). 변경된 내용은 없습니다.",
+    "confirm.not_confirmed": (
+        "확인되지 않은 항목이라 취소할 확인이 없습니다. 변경된 내용은 없습니다."
+    ),
+    "confirm.not_allowed": (
+        "확인·확인취소 권한이 없습니다. 변경된 내용은 없습니다. 관리자에게 문의하세요."
+    ),
+    "confirm.permission_unknown": (
+        "권한을 확인하지 못해 처리하지 않았습니다. 잠시 후 다시 시도하세요."
+    ),
+    "error.not_found": "해당 항목을 찾을 수 없습니다. 삭제되었거나 오래된 메시지일 수 있습니다.",
+    "error.invalid": "요청을 처리할 수 없습니다: 잘못된 값입니다.",
+    "error.slack": "Slack 요청이 실패했습니다. 잠시 후 다시 시도하세요.",
+    "error.unexpected": (
+        "처리 중 오류가 발생했습니다. 다시 시도하고, 계속되면 관리자에게 알려주세요."
+    ),
 }
 
 _EN: Final[dict[str, str]] = {
@@ -374,6 +394,23 @@ _EN: Final[dict[str, str]] = {
     ),
     "summary.hint": "Use `/cancels` to look them up and confirm them.",
     "summary.text": "{total} new cancel results. Use /cancels to see them.",
+    "summary.withdrawals": "📦 {count} cancel withdrawals arrived too. Use `/cancels` to see them.",
+    "thread.confirmed": "✅ Confirmed by {who} at {at}",
+    "thread.unconfirmed": "↩️ Undone by {who} at {at}",
+    "confirm.already": "Already confirmed by {who} at {at}. Nothing changed.",
+    "confirm.not_confirmed": "This is not confirmed, so there is nothing to undo. Nothing changed.",
+    "confirm.not_allowed": (
+        "You are not allowed to confirm or undo here. Nothing changed. Ask an admin."
+    ),
+    "confirm.permission_unknown": (
+        "Your permission could not be checked, so nothing changed. Try again shortly."
+    ),
+    "error.not_found": "That item was not found. The message may be old or the item removed.",
+    "error.invalid": "That request could not be handled: a value is not valid.",
+    "error.slack": "A Slack request failed. Try again shortly.",
+    "error.unexpected": (
+        "Something went wrong. Try again, and tell an admin if it keeps happening."
+    ),
 }
 
 CATALOGUES: Final[dict[Locale, dict[str, str]]] = {Locale.KO: _KO, Locale.EN: _EN}

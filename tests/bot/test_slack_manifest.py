@@ -53,7 +53,14 @@ def test_cancels_command(manifest: dict[str, Any]) -> None:
 
 def test_exact_bot_scopes(manifest: dict[str, Any]) -> None:
     assert manifest["oauth_config"]["scopes"] == {
-        "bot": ["chat:write", "commands", "files:write", "channels:history"]
+        "bot": [
+            "chat:write",
+            "commands",
+            "files:write",
+            "channels:history",
+            "usergroups:read",
+            "im:write",
+        ]
     }
 
 
