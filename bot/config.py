@@ -93,6 +93,11 @@ class Config:
     oms_webhook_secret: str | None = field(default=None, repr=False)
     path: str | None = None
 
+    def secrets(self) -> list[str]:
+        """Every secret value the configuration read from the environment (to mask in logs)."""
+        values = [v for a in self.accounts for v in a.secrets.values()]
+        return [v for v in [*values, self.oms_webhook_secret or ""] if v]
+
     def account(self, name: str) -> AccountConfig:
         for a in self.accounts:
             if a.name == name:

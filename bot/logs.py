@@ -17,7 +17,7 @@ JOB_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", de
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 ACCOUNT: contextvars.ContextVar[str | None] = contextvars.ContextVar("account", default=None)
 
-MASK = "***"
+MASK = "[redacted]"
 CONTEXT_FIELDS = ("account", "job", "request_id")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 

@@ -27,14 +27,17 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
-from bot.bootstrap import Deps, build
+from bot.bootstrap import Deps, build, oms_sender
 from bot.config import Config, load_config
+from bot.logs import configure_logging
+from bot.orders_api import post_orders
 from bot.publisher import Publisher, SystemTimer, Timer
 from bot.scheduler import build_scheduler
 from bot.server import HEALTH_PATH, Handler, HttpServer, Request, Response, Router, build_router
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import AUTH_ERRORS, make_client
 from core.errors import CancelbotError, InvalidInput
+from core.outbox import OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +55,11 @@ def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[s
     try:
         with deps.make_uow() as uow:
             states = {s.account: s for s in uow.sync.all()}
-            pending = uow.outbox.pending_count()
-            outbox_error = uow.outbox.last_error()
+            slack_kinds = [k for k in OutboxKind if k is not OutboxKind.WEBHOOK]
+            pending = uow.outbox.pending_count(slack_kinds)
+            outbox_error = uow.outbox.last_error(slack_kinds)
+            oms_pending = uow.outbox.pending_count([OutboxKind.WEBHOOK])
+            oms_error = uow.outbox.last_error([OutboxKind.WEBHOOK])
     except Exception as exc:
         # Any failure here means "not healthy"; only the class name is shown, since a
         # driver message may quote the connection string.
@@ -77,6 +83,11 @@ def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[s
         "database": {"ok": True},
         "accounts": accounts,
         "outbox": {"pending": pending, "last_error": outbox_error},
+        "oms_webhook": {
+            "configured": bool(config.oms_webhook_url),
+            "pending": oms_pending,
+            "last_error": oms_error,
+        },
     }
     return HTTPStatus.OK, report
 
@@ -91,46 +102,6 @@ def health_handler(deps: Deps, config: Config, *, mode: str) -> Handler:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-# --- logging -------------------------------------------------------------------------
-
-
-class RedactSecrets(logging.Filter):
-    """Replaces secret values anywhere in a log line or traceback with [redacted].
-
-    Attached to the handlers (a logger's own filters do not see records that propagate
-    from child loggers)."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-
-    def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = self.redact(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        return True
-
-
-def configure_logging(secrets: Iterable[str], level: int = logging.INFO) -> RedactSecrets:
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    redactor = RedactSecrets(secrets)
-    for handler in root.handlers:
-        handler.addFilter(redactor)
-    return redactor
 
 
 # --- the process ---------------------------------------------------------------------
@@ -179,11 +150,14 @@ class Runtime:
             tz=settings.timezone,
             stop=self.stop_event,
             start_syncs_now=start_syncs_now,
+            oms_sender=oms_sender(config),
         )
         self.router: Router = build_router(
             None if settings.socket_mode else self.app,
             health_handler(deps, config, mode=self.mode),
         )
+        # POST /api/orders answers 404 by itself while CANCELBOT_API_TOKEN is not set.
+        self.router.add("POST", ORDERS_PATH, orders_handler(deps, settings.api_token))
         for method, path, handler in routes:
             self.router.add(method, path, handler)
         self._address = (host, port)
@@ -244,6 +218,18 @@ class Runtime:
         log.info("cancelbot stopped")
 
 
+ORDERS_PATH: Final = "/api/orders"
+
+
+def orders_handler(deps: Deps, token: str | None) -> Handler:
+    def handle(request: Request) -> Response:
+        headers = {"authorization": request.header("authorization") or ""}
+        answer = post_orders(deps, token, headers, request.body)
+        return Response.json(answer.status, answer.body)
+
+    return handle
+
+
 def check_token(client: WebClient) -> str | None:
     """A problem with SLACK_BOT_TOKEN that Slack reported, or None.
 
@@ -274,8 +260,11 @@ def run(args: argparse.Namespace) -> int:
     except InvalidInput as exc:
         _error(str(exc))
         return EXIT_USAGE
+    configure_logging([*settings.secrets(), *config.secrets()])
     try:
-        deps = build(settings.database_url, settings.timezone)
+        deps = build(
+            settings.database_url, settings.timezone, oms_events=bool(config.oms_webhook_url)
+        )
     except (CancelbotError, SQLAlchemyError) as exc:
         _error(f"database: {exc if isinstance(exc, CancelbotError) else type(exc).__name__}")
         return EXIT_FAILURE

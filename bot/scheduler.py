@@ -2,7 +2,9 @@
 
 - `sync:<account>`: one sync pass per account at its interval_seconds;
 - `outbox`: deliver due outbox items to Slack every few seconds;
-- `digest`: once a day at config.digest_time (local time) enqueue the daily digest.
+- `digest`: once a day at config.digest_time (local time) enqueue the daily digest;
+- `orders-inbox`: import CSV files dropped in config.orders_inbox (when set);
+- `oms-events`: deliver order-system events to config.oms_webhook_url (when set).
 
 Job ids are stable, each job runs at most once at a time and missed runs are coalesced.
 Several replicas may run the same schedule: the account lease (bot.jobs), the outbox lease
@@ -26,7 +28,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import jobs
 from bot.bootstrap import Deps
 from bot.config import AccountConfig, Config
+from bot.inbox import process_inbox
+from bot.logs import bound
 from bot.publisher import Publisher
+from core.oms_delivery import EventSender, deliver_oms_events
 from core.outbox import OutboxItem, OutboxKind
 from core.ports import Clock, UnitOfWork
 
@@ -34,6 +39,10 @@ log = logging.getLogger(__name__)
 
 OUTBOX_JOB: Final = "outbox"
 DIGEST_JOB: Final = "digest"
+INBOX_JOB: Final = "orders-inbox"
+OMS_JOB: Final = "oms-events"
+INBOX_INTERVAL: Final = 30.0  # seconds
+OMS_INTERVAL: Final = 5.0
 OUTBOX_INTERVAL: Final = 2.0  # seconds
 DIGEST_GRACE: Final = 3 * 3600  # a replica that was down at digest time still sends it
 # Never two runs of one job at a time; runs missed while busy or down collapse into one.
@@ -78,7 +87,8 @@ def _quiet_outbox_skips() -> None:
 def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
     def run() -> None:
         try:
-            job()
+            with bound(job=name):
+                job()
         except Exception:
             # Logged here with the job's name; the schedule stays, so it runs again next time.
             log.exception("job %s failed", name)
@@ -95,6 +105,7 @@ def build_scheduler(
     stop: threading.Event,
     outbox_interval: float = OUTBOX_INTERVAL,
     start_syncs_now: bool = True,
+    oms_sender: EventSender | None = None,
 ) -> BackgroundScheduler:
     """A scheduler with every job added, not started yet."""
     _quiet_outbox_skips()
@@ -109,7 +120,8 @@ def build_scheduler(
         def sync(account: AccountConfig = account) -> None:
             if stop.is_set():
                 return
-            result = jobs.sync_one(deps, account, should_stop=stop.is_set)
+            with bound(account=account.name):
+                result = jobs.sync_one(deps, account, should_stop=stop.is_set)
             if result.report is not None and result.report.error:
                 log.warning("sync of %s failed: %s", account.name, result.report.error)
 
@@ -143,4 +155,26 @@ def build_scheduler(
         replace_existing=True,
         **ONCE,
     )
+    if config.orders_inbox:
+        inbox = config.orders_inbox
+        scheduler.add_job(
+            _guarded(INBOX_JOB, lambda: process_inbox(deps, inbox)),
+            IntervalTrigger(seconds=INBOX_INTERVAL, timezone=tz),
+            id=INBOX_JOB,
+            name=INBOX_JOB,
+            misfire_grace_time=60,
+            replace_existing=True,
+            **ONCE,
+        )
+    if oms_sender is not None:
+        sender = oms_sender
+        scheduler.add_job(
+            _guarded(OMS_JOB, lambda: deliver_oms_events(deps.make_uow, sender, deps.clock.now())),
+            IntervalTrigger(seconds=OMS_INTERVAL, timezone=tz),
+            id=OMS_JOB,
+            name=OMS_JOB,
+            misfire_grace_time=30,
+            replace_existing=True,
+            **ONCE,
+        )
     return scheduler

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 SLACK_EVENTS_PATH: Final = "/slack/events"
 HEALTH_PATH: Final = "/healthz"
-MAX_BODY: Final = 1_000_000  # bytes; Slack's payloads are far smaller
+MAX_BODY: Final = 32 * 1024 * 1024  # bytes: a 10,000-order batch to /api/orders fits
 SOCKET_TIMEOUT: Final = 30.0  # seconds a client may take to send its request
 
 

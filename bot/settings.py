@@ -43,6 +43,7 @@ class Settings:
     config_path: str | None = None
     locale: Locale = Locale.KO
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
+    api_token: str | None = field(default=None, repr=False)  # POST /api/orders; None: off
 
     @property
     def socket_mode(self) -> bool:
@@ -50,7 +51,7 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Every value that must never reach a log line (for the log redaction filter)."""
-        values = [self.bot_token, self.signing_secret, self.app_token or ""]
+        values = [self.bot_token, self.signing_secret, self.app_token or "", self.api_token or ""]
         try:
             password = make_url(self.database_url).password
         except Exception:  # an unparseable URL has no password we could find
@@ -141,4 +142,5 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         config_path=get("CANCELBOT_CONFIG") or None,
         locale=locale,
         timezone=tz,
+        api_token=get("CANCELBOT_API_TOKEN") or None,
     )

@@ -1,4 +1,5 @@
-"""POST /api/orders: auth, whole-batch validation, idempotent upserts, forced regressions."""
+"""POST /api/orders over real HTTP (the same server and route `cancelbot run` uses): auth,
+whole-batch validation, idempotent upserts, forced regressions."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.bootstrap import Deps, build
-from bot.orders_api import ApiResponse, post_orders
+from bot.orders_api import ApiResponse
+from bot.runtime import ORDERS_PATH, orders_handler
+from bot.server import Router, serve_in_thread
 from core import services
 from tests.conftest import SEOUL
 
@@ -25,13 +29,26 @@ def deps(database_url: str) -> Iterator[Deps]:
 
 
 @pytest.fixture
-def post(deps: Deps) -> Post:
+def post(deps: Deps) -> Iterator[Post]:
+    servers = {}
+    for token in (TOKEN, None):  # with and without CANCELBOT_API_TOKEN
+        router = Router().add("POST", ORDERS_PATH, orders_handler(deps, token))
+        servers[token] = serve_in_thread(router)
+    client = httpx.Client(timeout=60)
+
     def call(body: Any, *, token: str | None = TOKEN, auth: str | None = None) -> ApiResponse:
         headers = {"Authorization": auth if auth is not None else f"Bearer {TOKEN}"}
+        if auth == "":
+            headers = {}
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return post_orders(deps, token, headers, raw)
+        base_url = servers[token][0]
+        response = client.post(base_url + ORDERS_PATH, content=raw, headers=headers)
+        return ApiResponse(response.status_code, response.json())
 
-    return call
+    yield call
+    client.close()
+    for _, stop in servers.values():
+        stop()
 
 
 def order(n: int, **over: Any) -> dict[str, Any]:

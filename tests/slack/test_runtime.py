@@ -23,7 +23,8 @@ from bot.bootstrap import Deps
 from bot.config import Config
 from bot.i18n import Locale
 from bot.ids import ActionId
-from bot.runtime import RedactSecrets, Runtime, health_report
+from bot.logs import SecretMask as RedactSecrets
+from bot.runtime import Runtime, health_report
 from bot.settings import SettingsError, load_settings
 from tests.conftest import SEOUL
 from tests.slack.conftest import (
@@ -183,13 +184,14 @@ def test_socket_mode_connects_with_the_app_token(
     assert fake_slack.calls_to("apps.connections.open")
 
 
-def test_socket_mode_serves_only_the_health_check(
+def test_socket_mode_serves_the_health_check_and_orders_api_but_not_slack_events(
     deps: Deps, fake_slack: FakeSlack, config: Config
 ) -> None:
     settings = make_settings(fake_slack, app_token=APP_TOKEN, signing_secret="")
     rt = Runtime(settings, config, deps, port=0, host="127.0.0.1")
     assert rt.mode == "socket"
-    assert rt.router.routes() == [("GET", "/healthz")]
+    # Slack's events arrive over the socket; the order system still posts over HTTP.
+    assert rt.router.routes() == [("GET", "/healthz"), ("POST", "/api/orders")]
 
 
 # --- the running process ---------------------------------------------------------------
