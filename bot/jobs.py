@@ -18,7 +18,17 @@ from core.sync import SyncReport, sync_account
 
 log = logging.getLogger(__name__)
 
-LEASE_TTL = timedelta(minutes=15)
+
+def _lease_ttl() -> timedelta:
+    """How long an account's sync lease lasts: a crashed replica's accounts are picked up by
+    another after this. Longer than any one sync pass; CANCELBOT_SYNC_LEASE_SECONDS."""
+    try:
+        return timedelta(seconds=max(5, int(os.environ.get("CANCELBOT_SYNC_LEASE_SECONDS", "900"))))
+    except ValueError:
+        return timedelta(minutes=15)
+
+
+LEASE_TTL = _lease_ttl()
 # One name per process: leases say which replica holds an account.
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 

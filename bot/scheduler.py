@@ -115,7 +115,7 @@ def build_scheduler(
     )
     now = datetime.now(tz)
     for account in config.accounts:
-        interval = max(account.interval_seconds, 10)
+        interval = max(account.interval_seconds, 2)
 
         def sync(account: AccountConfig = account) -> None:
             if stop.is_set():
