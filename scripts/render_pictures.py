@@ -33,7 +33,8 @@ TZ = ZoneInfo("Asia/Seoul")
 EMOJI = {":red_circle:": "🔴", ":warning:": "⚠️", ":white_check_mark:": "✅", ":package:": "📦",
          ":bulb:": "💡", ":rotating_light:": "🚨", ":leftwards_arrow_with_hook:": "↩️"}  # fmt: skip
 CSS = """
-body { font-family: 'Noto Sans CJK KR', 'Noto Sans', 'Noto Color Emoji', sans-serif; background: #fff; margin: 0; }
+body { font-family: 'Noto Sans CJK KR', 'Noto Sans', 'Noto Color Emoji', sans-serif;
+       background: #fff; margin: 0; }
 .msg { display: flex; gap: 10px; padding: 16px 20px; width: 720px; }
 .avatar { width: 36px; height: 36px; border-radius: 6px; background: #2c2d30; color: #fff;
           font-weight: 700; display: flex; align-items: center; justify-content: center; }
@@ -107,9 +108,9 @@ def render_blocks(blocks: list[dict[str, Any]]) -> str:
                         f'<span class="btn {e.get("style", "")}">{text(e.get("text"))}</span>'
                     )
                 elif e.get("type") == "checkboxes":
-                    items.append("<div>" + "".join(
-                        f'<label class="cb">☐ {text(o.get("text"))}</label>' for o in e.get("options", [])
-                    ) + "</div>")  # fmt: skip
+                    boxes = [f'<label class="cb">☐ {text(o.get("text"))}</label>'
+                             for o in e.get("options", [])]  # fmt: skip
+                    items.append("<div>" + "".join(boxes) + "</div>")
             parts.append('<div class="actions">' + "".join(items) + "</div>")
     return "".join(parts)
 
@@ -120,7 +121,8 @@ def page(blocks: list[dict[str, Any]], *, ephemeral: bool = False) -> str:
         f"<html><head><meta charset='utf-8'><style>{CSS}</style></head><body>"
         f'<div class="msg"><div class="avatar">cb</div><div class="body">'
         f'<span class="name">cancelbot</span><span class="app">APP</span>'
-        f'<span class="time">오후 2:48</span>{note}{render_blocks(blocks)}</div></div></body></html>'
+        f'<span class="time">오후 2:48</span>{note}{render_blocks(blocks)}'
+        "</div></div></body></html>"
     )
 
 
