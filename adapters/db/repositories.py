@@ -70,6 +70,30 @@ def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
         yield batch
 
 
+def _mark(
+    session: Session,
+    model: type[R] | type[W],
+    ids: Collection[int],
+    actor: str | None,
+    at: datetime | None,
+) -> list[int]:
+    """Confirm (actor given) or unconfirm (None) as a conditional update: only rows in the
+    other state change, so two people clicking at once record one confirmation. Returns
+    the ids that changed."""
+    table = _table(model)
+    state = table.c.confirmed_by.is_(None) if actor else table.c.confirmed_by.is_not(None)
+    changed: list[int] = []
+    for part in chunks(sorted(set(ids)), 5000):
+        stmt = (
+            update(table)
+            .where(table.c.id.in_(part), state)
+            .values(confirmed_by=actor, confirmed_at=at)
+            .returning(table.c.id)
+        )
+        changed.extend(session.execute(stmt).scalars())
+    return changed
+
+
 class SqlOrderRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -299,28 +323,10 @@ class SqlResultRepository:
         return int(self.session.execute(select(func.coalesce(func.max(R.id), 0))).scalar_one())
 
     def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]:
-        changed: list[int] = []
-        for part in chunks(sorted(set(ids)), 5000):
-            stmt = (
-                update(R)
-                .where(R.id.in_(part), R.confirmed_by.is_(None))
-                .values(confirmed_by=actor, confirmed_at=at)
-                .returning(R.id)
-            )
-            changed.extend(self.session.execute(stmt).scalars())
-        return changed
+        return _mark(self.session, R, ids, actor, at)
 
     def mark_unconfirmed(self, ids: Collection[int]) -> list[int]:
-        changed: list[int] = []
-        for part in chunks(sorted(set(ids))):
-            stmt = (
-                update(R)
-                .where(R.id.in_(part), R.confirmed_by.is_not(None))
-                .values(confirmed_by=None, confirmed_at=None)
-                .returning(R.id)
-            )
-            changed.extend(self.session.execute(stmt).scalars())
-        return changed
+        return _mark(self.session, R, ids, None, None)
 
     def matching_unconfirmed_ids(self, flt: CancelFilter, max_id: int) -> list[int]:
         stmt = select(R.id).where(self._where(flt, max_id), R.confirmed_by.is_(None))
@@ -441,28 +447,10 @@ class SqlWithdrawalRepository:
         return int(self.session.execute(stmt).scalar_one())
 
     def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]:
-        changed: list[int] = []
-        for part in chunks(sorted(set(ids))):
-            stmt = (
-                update(W)
-                .where(W.id.in_(part), W.confirmed_by.is_(None))
-                .values(confirmed_by=actor, confirmed_at=at)
-                .returning(W.id)
-            )
-            changed.extend(self.session.execute(stmt).scalars())
-        return changed
+        return _mark(self.session, W, ids, actor, at)
 
     def mark_unconfirmed(self, ids: Collection[int]) -> list[int]:
-        changed: list[int] = []
-        for part in chunks(sorted(set(ids))):
-            stmt = (
-                update(W)
-                .where(W.id.in_(part), W.confirmed_by.is_not(None))
-                .values(confirmed_by=None, confirmed_at=None)
-                .returning(W.id)
-            )
-            changed.extend(self.session.execute(stmt).scalars())
-        return changed
+        return _mark(self.session, W, ids, None, None)
 
     def unconfirmed_count(self) -> int:
         stmt = select(func.count()).select_from(W).where(W.confirmed_by.is_(None))

@@ -14,7 +14,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -242,3 +243,23 @@ class JsonHttp:
         # The reason adds news only when it is more than the status (a 429, retries spent).
         text = (f"{message} ({reason})" if transient else message) if message else reason
         return self.error(text, label, code=code, status=outcome.status_code, retryable=transient)
+
+
+class HttpClaimSource:
+    """What every HTTP marketplace source shares: its JsonHttp, closing, `with` support."""
+
+    _http: JsonHttp
+
+    def close(self) -> None:
+        self._http.client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

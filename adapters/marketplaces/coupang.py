@@ -16,8 +16,6 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from types import TracebackType
-from typing import Self
 from urllib.parse import quote
 
 import httpx
@@ -25,6 +23,7 @@ import httpx
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
+    HttpClaimSource,
     JsonHttp,
     Timeouts,
     build_client,
@@ -91,7 +90,7 @@ class ListQuery:
     status: str | None = None
 
 
-class CoupangClaimSource:
+class CoupangClaimSource(HttpClaimSource):
     """core.ports.ClaimSource for one Coupang vendor (WING account).
 
     The list filters on the receipt (접수) date, not on the last change, so a return filed
@@ -160,20 +159,6 @@ class CoupangClaimSource:
 
     def __repr__(self) -> str:
         return f"CoupangClaimSource(account={self.account!r}, vendor_id={self.vendor_id!r})"
-
-    def close(self) -> None:
-        self._http.client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def fetch_claims(self, start: datetime, end: datetime) -> list[Claim]:
         """Every claim line of a receipt that changed in [start, end); all or MarketplaceError."""

@@ -34,8 +34,6 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from types import TracebackType
-from typing import Self
 
 import httpx
 
@@ -43,6 +41,7 @@ from adapters.marketplaces._claims import keep_latest
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
+    HttpClaimSource,
     JsonHttp,
     Timeouts,
     build_client,
@@ -105,7 +104,7 @@ class ListAnswer:
     result_text: str
 
 
-class EleventhStreetClaimSource:
+class EleventhStreetClaimSource(HttpClaimSource):
     """core.ports.ClaimSource for one 11st seller (one Open API key)."""
 
     def __init__(
@@ -152,20 +151,6 @@ class EleventhStreetClaimSource:
 
     def __repr__(self) -> str:
         return f"EleventhStreetClaimSource(account={self.account!r})"
-
-    def close(self) -> None:
-        self._http.client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def fetch_claims(self, start: datetime, end: datetime) -> list[Claim]:
         """Every claim line listed in [start, end); all or MarketplaceError.

@@ -31,8 +31,7 @@ from collections.abc import Callable, Collection, Generator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import httpx
 import jwt
@@ -41,6 +40,7 @@ from adapters.marketplaces._claims import keep_latest
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
+    HttpClaimSource,
     JsonHttp,
     Timeouts,
     build_client,
@@ -176,7 +176,7 @@ class EsmAuth(httpx.Auth):
         yield request
 
 
-class EsmClaimSource:
+class EsmClaimSource(HttpClaimSource):
     """core.ports.ClaimSource for one ESM seller id on one site (G마켓 or 옥션)."""
 
     def __init__(
@@ -245,20 +245,6 @@ class EsmClaimSource:
             f"EsmClaimSource(account={self.account!r}, marketplace={self.marketplace!r}, "
             f"master_id={self.master_id!r}, seller_id={self.seller_id!r})"
         )
-
-    def close(self) -> None:
-        self._http.client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def site_type(self, endpoint: Endpoint) -> int:
         return self._site_types[endpoint.path]

@@ -17,14 +17,14 @@ import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import TracebackType
-from typing import Self, TypeVar
+from typing import TypeVar
 
 import httpx
 
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
+    HttpClaimSource,
     JsonHttp,
     Timeouts,
     build_client,
@@ -102,7 +102,7 @@ class _Bearer(httpx.Auth):
         yield request
 
 
-class NaverClaimSource:
+class NaverClaimSource(HttpClaimSource):
     """core.ports.ClaimSource for one SmartStore application (or seller, for agencies)."""
 
     def __init__(
@@ -159,20 +159,6 @@ class NaverClaimSource:
 
     def __repr__(self) -> str:
         return f"NaverClaimSource(account={self.account!r}, client_id={self.client_id!r})"
-
-    def close(self) -> None:
-        self._http.client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def fetch_claims(self, start: datetime, end: datetime) -> list[Claim]:
         """Every claim line whose status changed in [start, end); all or MarketplaceError."""
