@@ -248,7 +248,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
     locale = args.locale or os.environ.get("CANCELBOT_LOCALE") or "ko"
     if locale not in ("ko", "en"):
         raise UsageError(f"locale {locale!r}: use ko or en")
-    return run_demo(args.dir, locale=locale, tz=timezone())
+    tz = timezone()
+    poster = _slack_poster(locale, tz) if args.slack else None
+    return run_demo(args.dir, locale=locale, tz=tz, post_to_slack=poster)
+
+
+def _slack_poster(locale: str, tz: ZoneInfo) -> Callable[[Deps], int]:
+    """`demo --slack`: the same alerts, posted to the real channel through the outbox."""
+    from bot.publisher import Publisher
+    from bot.slack_client import make_client
+
+    token = os.environ.get("SLACK_BOT_TOKEN", "").strip()
+    channel = os.environ.get("CANCELBOT_ALERT_CHANNEL", "").strip()
+    missing = [n for n, v in (("SLACK_BOT_TOKEN", token), ("CANCELBOT_ALERT_CHANNEL", channel))
+               if not v]  # fmt: skip
+    if missing:
+        raise UsageError(f"--slack needs {' and '.join(missing)} in the environment")
+
+    def post(deps: Deps) -> int:
+        client = make_client(token, os.environ.get("SLACK_API_URL") or None)
+        publisher = Publisher(
+            deps.make_uow, client, channel=channel, locale=locale, tz=tz, clock=deps.clock
+        )
+        posted = 0
+        for _ in range(5):  # until nothing is due (retries wait for their backoff)
+            report = publisher.deliver()
+            posted += report.posted + report.summaries
+            if report.errors:
+                raise CancelbotError("Slack refused: " + "; ".join(report.errors[:3]))
+            if not (report.posted or report.summaries or report.retried):
+                break
+        return posted
+
+    return post
 
 
 def parser() -> argparse.ArgumentParser:
@@ -311,6 +343,10 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the main job on the sandbox and show the result")
     demo.add_argument("--dir", help="where to put the demo database (default: a new temp dir)")
     demo.add_argument("--locale", choices=["ko", "en"], help="default: CANCELBOT_LOCALE or ko")
+    demo.add_argument(
+        "--slack", action="store_true",
+        help="also post the alerts to CANCELBOT_ALERT_CHANNEL with SLACK_BOT_TOKEN",
+    )  # fmt: skip
     demo.set_defaults(run=cmd_demo)
 
     hist = sub.add_parser("history", help="an order's C/S history, results and withdrawals")

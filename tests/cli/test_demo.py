@@ -57,3 +57,42 @@ def test_demo_in_english(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "[Confirm] [C/S details]" in proc.stdout
     assert "Partial" in proc.stdout or "partial" in proc.stdout
+
+
+def test_demo_posts_the_same_alerts_to_slack(tmp_path: Path) -> None:
+    from tests.slack.fake_slack import FakeSlack
+
+    fake = FakeSlack().start()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CANCELBOT_", "SLACK_"))}
+        env |= {
+            "PYTHONPATH": str(REPO),
+            "SLACK_BOT_TOKEN": "xoxb-demo-token-value",
+            "CANCELBOT_ALERT_CHANNEL": "C0DEMO001",
+            "SLACK_API_URL": fake.base_url,
+        }
+        proc = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "demo", "--dir", str(tmp_path), "--slack"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "posted 9 message(s) to the alert channel" in proc.stdout
+        assert len(fake.alerts("C0DEMO001")) == 9
+        assert "xoxb-demo-token-value" not in proc.stdout + proc.stderr
+    finally:
+        fake.stop()
+
+
+def test_demo_slack_without_settings_is_a_usage_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CANCELBOT_", "SLACK_"))}
+    env["PYTHONPATH"] = str(REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--dir", str(tmp_path), "--slack"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "SLACK_BOT_TOKEN" in proc.stderr and "CANCELBOT_ALERT_CHANNEL" in proc.stderr
