@@ -212,6 +212,102 @@ _KO: Final[dict[str, str]] = {
     "error.unexpected": (
         "처리 중 오류가 발생했습니다. 다시 시도하고, 계속되면 관리자에게 알려주세요."
     ),
+    # /cancels: the query page, withdrawals, stats, help, bulk confirm and their answers.
+    "cancels.title": "*취소결과 조회* · {total}건",
+    "cancels.withdrawals_title": "*취소철회 조회* · {total}건 (보류 해제 후 출고할 상품)",
+    "cancels.filter": "필터: {words}",
+    "cancels.empty": "조건에 맞는 취소결과가 없습니다.",
+    "cancels.withdrawals_empty": "조건에 맞는 취소철회가 없습니다.",
+    "cancels.row": (
+        "*#{id}* · *{category}*{flags} · {marketplace} · {management_no}\n"
+        "{product} · {qty}\n"
+        "취소일 {claimed_at} · {claim_state} · {confirmed}"
+    ),
+    "cancels.option": "#{id} · {management_no}",
+    "cancels.select_hint": "확인할 항목을 선택한 뒤 *선택 확인*을 누르세요.",
+    "cancels.page": "{first}–{last} / {total}건 · {page}/{pages}쪽",
+    "cancels.text": "취소결과 {total}건 · {words}",
+    "cancels.withdrawals_text": "취소철회 {total}건 · {words}",
+    "cancels.withdrawal_row": (
+        "📦 *{management_no}* · {qty}개 출고 필요 · {reason}\n{source}\n등록 {at} · {confirmed}"
+    ),
+    "cancels.withdrawal_source": "{marketplace} · {order_id} · {product}",
+    "button.confirm_selected": "선택 확인",
+    "button.confirm_all": "전체 확인 ({count}건)",
+    "button.prev": "◀ 이전",
+    "button.next": "다음 ▶",
+    "cancels.confirmed_ids": "✅ {count}건을 확인했습니다: {ids}",
+    "cancels.unconfirmed_ids": "↩️ {count}건을 확인취소했습니다: {ids}",
+    "cancels.already_line": "#{id}: 이미 {who}님이 확인했습니다 ({at}).",
+    "cancels.not_confirmed_line": "#{id}: 확인되지 않은 항목이라 변경하지 않았습니다.",
+    "cancels.withdrawal_confirmed": (
+        "✅ 취소철회 #{id} ({management_no}) 확인했습니다. 보류를 해제하고 출고하세요."
+    ),
+    "cancels.withdrawal_unconfirmed": "↩️ 취소철회 #{id} ({management_no}) 확인취소했습니다.",
+    "cancels.nothing_selected": "먼저 확인할 취소결과를 선택하세요. 변경된 내용은 없습니다.",
+    "cancels.nothing_to_confirm": "확인할 미확인 취소결과가 없습니다.",
+    "cancels.confirm_all_done": "✅ 집계된 {counted}건 중 {confirmed}건을 확인했습니다.",
+    "cancels.confirm_all_elsewhere": "그사이 다른 사람이 {count}건을 먼저 확인했습니다.",
+    "cancels.confirm_all_later": "집계 이후 들어온 취소결과는 확인하지 않았습니다.",
+    "cancels.usage": "⚠️ {reason}\n입력: `{bad}`\n올바른 형식: `{form}`",
+    "cancels.usage_no_bad": "⚠️ {reason}\n올바른 형식: `{form}`",
+    "cancels.usage_text": "/cancels 입력 오류: {reason}",
+    "cancels.reason.unknown_word": (
+        "알 수 없는 단어입니다. 하위 명령({subcommands})도 필터 단어도 아닙니다."
+    ),
+    "cancels.reason.unknown_filter_word": "알 수 없는 필터 단어입니다.",
+    "cancels.reason.unknown_value": "{name}에 쓸 수 없는 값입니다.",
+    "cancels.reason.needs_value": "{name}: 뒤에 값이 필요합니다.",
+    "cancels.reason.bad_date": (
+        "날짜가 잘못되었습니다. 실제 있는 날짜를 YYYY-MM-DD 형식으로 쓰세요."
+    ),
+    "cancels.reason.date_order": "시작일(from)이 종료일(to)보다 늦습니다.",
+    "cancels.reason.no_ids": "취소결과 ID를 하나 이상 적으세요.",
+    "cancels.reason.too_many_ids": (
+        "한 번에 최대 {max}개까지 처리할 수 있습니다. 더 많으면 전체 확인을 쓰세요."
+    ),
+    "cancels.reason.bad_id": "취소결과 ID가 아닙니다. 12 같은 숫자를 쓰세요.",
+    "cancels.reason.other": "{message}",
+    "cancels.not_found": "⚠️ 이 ID의 취소결과가 없습니다: {ids}. 변경된 내용은 없습니다.",
+    "cancels.bad_state": "⚠️ 이 버튼의 정보가 올바르지 않습니다. `/cancels` 로 다시 조회하세요.",
+    "cancels.filter_too_long": "⚠️ 필터가 너무 깁니다. 더 짧게 입력하세요.",
+    "cancels.export_sent": "📎 취소결과 {count}건을 CSV 파일로 DM에 보냈습니다.",
+    "cancels.export_capped": (
+        "조건에 맞는 {total}건 중 처음 {count}건만 담았습니다. 필터를 좁혀 나눠 내보내세요."
+    ),
+    "cancels.export_empty": "조건에 맞는 취소결과가 없어 내보낼 파일이 없습니다.",
+    "cancels.export_failed": "⚠️ CSV 파일을 보내지 못했습니다. 잠시 후 다시 시도하세요.",
+    "cancels.export_comment": "취소결과 {count}건 · {words}",
+    "cancels.export_title": "취소결과 {at}",
+    "confirm_all.title": "전체 확인",
+    "confirm_all.submit": "{count}건 확인",
+    "confirm_all.close": "취소",
+    "confirm_all.body": "*필터에 맞는 미확인 취소결과 {count}건을 모두 확인할까요?*",
+    "confirm_all.scope": (
+        "조회할 때 집계한 {count}건만 확인합니다. 그 뒤에 들어온 취소결과는 미확인으로 "
+        "남습니다. 건마다 확인한 사람과 시각이 기록됩니다."
+    ),
+    "stats.title": "*취소결과 통계* · 합계 {total}건",
+    "stats.category_line": "*{category}* {count}건 — {markets}",
+    "stats.market_count": "{marketplace} {count}",
+    "stats.by_marketplace": "*판매처별* {markets}",
+    "stats.text": "취소결과 통계: 합계 {total}건",
+    "help.title": "*`/cancels` 사용법*",
+    "help.query": (
+        "`/cancels [필터…]` 취소결과를 조회합니다. 기본은 배송후·미확인, 최신 취소 먼저. "
+        "선택 확인, 전체 확인, 이전/다음 버튼이 함께 나옵니다."
+    ),
+    "help.confirm": "`{names} ID…` 취소결과를 확인합니다 (한 번에 최대 {max}개).",
+    "help.unconfirm": "`{names} ID…` 확인을 취소합니다 (기록은 남습니다).",
+    "help.withdrawals": "`{names} [필터…]` 보류 해제 후 출고할 취소철회 목록과 확인 버튼.",
+    "help.stats": "`{names} [필터…]` 분류 × 판매처별 건수.",
+    "help.export": "`{names} [필터…]` 조건에 맞는 취소결과를 CSV 파일로 DM에 보냅니다.",
+    "help.help": "`{names}` 이 도움말.",
+    "help.filters": "*필터 단어* (영어·한국어 모두 가능)",
+    "help.example": (
+        "예: `/cancels 쿠팡 부분취소 from:2024-05-01` · `/cancels market:naver confirmed:all`"
+    ),
+    "help.text": "/cancels 사용법",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -411,6 +507,103 @@ _EN: Final[dict[str, str]] = {
     "error.unexpected": (
         "Something went wrong. Try again, and tell an admin if it keeps happening."
     ),
+    # /cancels
+    "cancels.title": "*Cancel results* · {total} matching",
+    "cancels.withdrawals_title": (
+        "*Cancel withdrawals* · {total} matching (held goods to release and ship)"
+    ),
+    "cancels.filter": "Filter: {words}",
+    "cancels.empty": "No cancel results match this filter.",
+    "cancels.withdrawals_empty": "No cancel withdrawals match this filter.",
+    "cancels.row": (
+        "*#{id}* · *{category}*{flags} · {marketplace} · {management_no}\n"
+        "{product} · {qty}\n"
+        "Cancelled {claimed_at} · {claim_state} · {confirmed}"
+    ),
+    "cancels.option": "#{id} · {management_no}",
+    "cancels.select_hint": "Tick the results to confirm, then press *Confirm selected*.",
+    "cancels.page": "{first}–{last} of {total} · page {page}/{pages}",
+    "cancels.text": "{total} cancel results · {words}",
+    "cancels.withdrawals_text": "{total} cancel withdrawals · {words}",
+    "cancels.withdrawal_row": (
+        "📦 *{management_no}* · ship {qty} unit(s) · {reason}\n{source}\n"
+        "Recorded {at} · {confirmed}"
+    ),
+    "cancels.withdrawal_source": "{marketplace} · {order_id} · {product}",
+    "button.confirm_selected": "Confirm selected",
+    "button.confirm_all": "Confirm all {count} matching",
+    "button.prev": "◀ Previous",
+    "button.next": "Next ▶",
+    "cancels.confirmed_ids": "✅ Confirmed {count}: {ids}",
+    "cancels.unconfirmed_ids": "↩️ Unconfirmed {count}: {ids}",
+    "cancels.already_line": "#{id}: already confirmed by {who} at {at}.",
+    "cancels.not_confirmed_line": "#{id}: not confirmed, so nothing to undo.",
+    "cancels.withdrawal_confirmed": (
+        "✅ Confirmed withdrawal #{id} ({management_no}). Release the hold and ship."
+    ),
+    "cancels.withdrawal_unconfirmed": "↩️ Unconfirmed withdrawal #{id} ({management_no}).",
+    "cancels.nothing_selected": "Select the results to confirm first. Nothing changed.",
+    "cancels.nothing_to_confirm": "There is nothing unconfirmed to confirm.",
+    "cancels.confirm_all_done": "✅ Confirmed {confirmed} of the {counted} counted.",
+    "cancels.confirm_all_elsewhere": "{count} had been confirmed by someone else meanwhile.",
+    "cancels.confirm_all_later": "Results that arrived after the count were left unconfirmed.",
+    "cancels.usage": "⚠️ {reason}\nYou typed: `{bad}`\nThe right form: `{form}`",
+    "cancels.usage_no_bad": "⚠️ {reason}\nThe right form: `{form}`",
+    "cancels.usage_text": "/cancels: {reason}",
+    "cancels.reason.unknown_word": (
+        "Unknown word: neither a subcommand ({subcommands}) nor a filter word."
+    ),
+    "cancels.reason.unknown_filter_word": "Unknown filter word.",
+    "cancels.reason.unknown_value": "Not a valid value for {name}.",
+    "cancels.reason.needs_value": "{name}: needs a value.",
+    "cancels.reason.bad_date": "Bad date: write a real date as YYYY-MM-DD.",
+    "cancels.reason.date_order": "The from date is after the to date.",
+    "cancels.reason.no_ids": "Give at least one cancel result id.",
+    "cancels.reason.too_many_ids": "At most {max} ids at a time; use Confirm all for more.",
+    "cancels.reason.bad_id": "Not a cancel result id: use a number like 12.",
+    "cancels.reason.other": "{message}",
+    "cancels.not_found": "⚠️ No cancel result with id {ids}. Nothing changed.",
+    "cancels.bad_state": "⚠️ This button's data is not valid. Run `/cancels` again.",
+    "cancels.filter_too_long": "⚠️ The filter is too long. Make it shorter.",
+    "cancels.export_sent": "📎 Sent {count} cancel results as a CSV file to your DM.",
+    "cancels.export_capped": (
+        "Only the first {count} of the {total} matching results are in it; narrow the "
+        "filter to export the rest."
+    ),
+    "cancels.export_empty": "No cancel results match, so there is no file to send.",
+    "cancels.export_failed": "⚠️ The CSV file could not be sent. Try again shortly.",
+    "cancels.export_comment": "{count} cancel results · {words}",
+    "cancels.export_title": "Cancel results {at}",
+    "confirm_all.title": "Confirm all",
+    "confirm_all.submit": "Confirm {count}",
+    "confirm_all.close": "Cancel",
+    "confirm_all.body": "*Confirm all {count} unconfirmed cancel results matching this filter?*",
+    "confirm_all.scope": (
+        "Only the {count} counted when you ran the query are confirmed; results that "
+        "arrived since stay unconfirmed. You and the time are recorded for each one."
+    ),
+    "stats.title": "*Cancel result counts* · {total} in total",
+    "stats.category_line": "*{category}*: {count} — {markets}",
+    "stats.market_count": "{marketplace} {count}",
+    "stats.by_marketplace": "*By marketplace*: {markets}",
+    "stats.text": "Cancel result counts: {total} in total",
+    "help.title": "*How to use `/cancels`*",
+    "help.query": (
+        "`/cancels [FILTER…]` looks up cancel results: by default after shipping and "
+        "unconfirmed, newest cancel first, with Confirm selected, Confirm all and "
+        "Previous/Next buttons."
+    ),
+    "help.confirm": "`{names} ID…` confirms cancel results (at most {max} at a time).",
+    "help.unconfirm": "`{names} ID…` takes a confirmation back (it stays in the record).",
+    "help.withdrawals": "`{names} [FILTER…]` cancel withdrawals to release and ship, to confirm.",
+    "help.stats": "`{names} [FILTER…]` counts by category × marketplace.",
+    "help.export": "`{names} [FILTER…]` sends the matching results to your DM as a CSV file.",
+    "help.help": "`{names}` this help.",
+    "help.filters": "*Filter words* (English or Korean)",
+    "help.example": (
+        "E.g. `/cancels 쿠팡 부분취소 from:2024-05-01` · `/cancels market:naver confirmed:all`"
+    ),
+    "help.text": "How to use /cancels",
 }
 
 CATALOGUES: Final[dict[Locale, dict[str, str]]] = {Locale.KO: _KO, Locale.EN: _EN}

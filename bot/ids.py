@@ -61,3 +61,18 @@ class BlockId(StrEnum):
     SUMMARY_COUNTS = "summary_counts"
     CANCELS_SELECTION = "cancels_selection"  # holds the CANCELS_SELECT checkboxes
     CANCELS_PAGING = "cancels_paging"
+    CANCELS_SUMMARY = "cancels_summary"  # what was asked and how many match
+    CANCELS_FILTER = "cancels_filter"  # the filter as understood, in canonical words
+    CANCELS_NOTICE = "cancels_notice"  # what the last click did
+    CANCELS_ACTIONS = "cancels_actions"  # Confirm selected / Confirm all N
+    CANCELS_PAGE_INFO = "cancels_page_info"
+    CANCELS_CONFIRM_ALL_TEXT = "cancels_confirm_all_text"
+    # Prefix of each /cancels withdrawals row's actions block: `cancels_withdrawal:<id>:<page>`,
+    # so a Confirm click there can re-render the list it came from.
+    CANCELS_WITHDRAWAL = "cancels_withdrawal"
+
+
+class SlashCommand(StrEnum):
+    """Slash commands, as the manifest declares them."""
+
+    CANCELS = "/cancels"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import confirm, details, errors, home
+from bot.listeners import cancels, confirm, details, errors, home
 from bot.listeners.context import ListenerContext
 from bot.listeners.permissions import Permissions
 
@@ -12,6 +12,7 @@ __all__ = ["ListenerContext", "Permissions", "register"]
 
 
 def register(app: App, ctx: ListenerContext) -> None:
+    cancels.register(app, ctx)  # first: its withdrawal-row listeners precede confirm's
     confirm.register(app, ctx)
     details.register(app, ctx)
     home.register(app, ctx)

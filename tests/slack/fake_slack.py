@@ -34,6 +34,7 @@ class Call:
     at: float
     status: int = 200
     ok: bool = True
+    path: str = ""
 
 
 @dataclass
@@ -75,6 +76,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.messages: dict[str, list[Message]] = defaultdict(list)
         self.usergroups: dict[str, list[str]] = {}
+        self.uploads: dict[str, bytes] = {}  # file id -> bytes posted to its upload URL
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -159,6 +161,14 @@ class FakeSlack:
                 return calls
             time.sleep(0.01)
         raise AssertionError(f"expected {count} call(s) to {method}, got {self.calls_to(method)}")
+
+    def responses(self, path: str | None = None) -> list[dict[str, Any]]:
+        """JSON bodies posted to response_urls (`webhook_url`, or any URL under it: pass
+        its `path` to see only those), oldest first."""
+        return [c.args for c in self.calls_to("webhook") if path is None or c.path == path]
+
+    def wait_for_responses(self, count: int = 1, timeout: float = 3.0) -> list[dict[str, Any]]:
+        return [c.args for c in self.wait_for("webhook", count, timeout)]
 
     def reset_calls(self) -> None:
         with self._lock:
@@ -256,6 +266,30 @@ class FakeSlack:
             "has_more": False,
         }
 
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users") or "")
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("UW")}}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length") or "").isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts):08d}"
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = _json_arg(args.get("files")) or []
+        with self._lock:
+            missing = [f.get("id") for f in files if f.get("id") not in self.uploads]
+        if not files or missing:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
+    def upload(self, file_id: str, data: bytes) -> None:
+        with self._lock:
+            self.uploads[file_id] = data
+
     def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         group = str(args.get("usergroup"))
         if group not in self.usergroups:
@@ -294,6 +328,9 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            if url.path.startswith("/upload/"):  # files.getUploadURLExternal's upload_url
+                self._upload(url.path.removeprefix("/upload/"), raw)
+                return
             args: dict[str, Any] = dict(parse_qsl(url.query))
             if raw:
                 if "json" in (self.headers.get("Content-Type") or ""):
@@ -311,7 +348,7 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             at = fake.clock()
             status, body, fault = fake.answer(method, args, token)
             ok = status == 200 and (not isinstance(body, dict) or bool(body.get("ok")))
-            fake.record(Call(method, args, at, status, ok))
+            fake.record(Call(method, args, at, status, ok, url.path))
             if fault.delay:
                 time.sleep(fault.delay)
             data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
@@ -325,6 +362,16 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test)
+
+        def _upload(self, file_id: str, raw: bytes) -> None:
+            fake.upload(file_id, raw)
+            fake.record(Call("upload", {"file_id": file_id, "size": len(raw)}, fake.clock()))
+            data = f"OK - {len(raw)}".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -1,0 +1,54 @@
+"""`/cancels`: query cancel results by filter, page through them, confirm in bulk (the
+OMS's 취소결과조회 with 선택 확인 / 전체 확인), and the subcommands help, confirm, unconfirm,
+withdrawals, stats and export.
+
+Register this before bot.listeners.confirm: its withdrawals-row listeners match Confirm
+clicks on /cancels pages (by block_id) ahead of the alert listener's catch-all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import App
+
+from bot.ids import ActionId, BlockId, CallbackId, SlashCommand
+from bot.listeners.cancels.answer import answering
+from bot.listeners.cancels.clicks import (
+    ack_only,
+    confirm_all_handler,
+    confirm_all_submission_handler,
+    confirm_selected_handler,
+    page_handler,
+    withdrawal_handler,
+)
+from bot.listeners.cancels.command import command_handler
+from bot.listeners.context import ListenerContext
+from core.results import ConfirmAction
+
+__all__ = ["register"]
+
+
+def register(app: App, ctx: ListenerContext) -> None:
+    # ack() at once; the work runs as a lazy listener after the ack was sent.
+    app.command(SlashCommand.CANCELS.value)(
+        ack=ack_only, lazy=[answering(ctx, command_handler(ctx))]
+    )
+    app.action(ActionId.CANCELS_SELECT.value)(ack_only)
+    app.action(ActionId.CANCELS_PAGE_PREV.value)(answering(ctx, page_handler(ctx, -1)))
+    app.action(ActionId.CANCELS_PAGE_NEXT.value)(answering(ctx, page_handler(ctx, +1)))
+    app.action(ActionId.CANCELS_CONFIRM_SELECTED.value)(
+        answering(ctx, confirm_selected_handler(ctx))
+    )
+    app.action(ActionId.CANCELS_CONFIRM_ALL.value)(answering(ctx, confirm_all_handler(ctx)))
+    app.view(CallbackId.CANCELS_CONFIRM_ALL_MODAL.value)(
+        answering(ctx, confirm_all_submission_handler(ctx))
+    )
+    row = re.compile("^" + re.escape(BlockId.CANCELS_WITHDRAWAL.value) + ":")
+    for action_id, kind in (
+        (ActionId.WITHDRAWAL_CONFIRM, ConfirmAction.CONFIRM),
+        (ActionId.WITHDRAWAL_UNCONFIRM, ConfirmAction.UNCONFIRM),
+    ):
+        app.action({"action_id": action_id.value, "block_id": row})(
+            answering(ctx, withdrawal_handler(ctx, kind))
+        )
