@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 
 from bot import jobs, present, terminal
 from bot.blocks.alert import build_alert
+from bot.blocks.cancels_common import PAGE_SIZE
 from bot.blocks.home import build_home
+from bot.blocks.results_page import build_results_page
 from bot.blocks.withdrawal import build_withdrawal_alert
 from bot.bootstrap import Deps, build, upgrade_database
 from bot.config import default_config
@@ -102,16 +104,19 @@ def run_demo(
     for blocks in alerts:
         out.write(terminal.render(blocks, color=color, button_names=BUTTON_NAMES) + "\n\n")
 
-    page = services.list_results(deps.make_uow, CancelFilter())
+    page = services.list_results(deps.make_uow, CancelFilter(), limit=PAGE_SIZE)
     _title(out, f"/cancels — default view ({page.total} result(s): 배송후 · 미확인)", color)
-    out.write(f"filter: {CancelFilter()}\n{present.results_table(page.items, tz)}\n")
+    view, _ = build_results_page(
+        page, CancelFilter().words(), unconfirmed=page.total, locale=locale, tz=tz
+    )
+    out.write(terminal.render(view, color=color) + "\n")
 
     withdrawals = services.list_withdrawals(deps.make_uow, CancelFilter())
     _title(out, f"/cancels withdrawals — {withdrawals.total} to release and ship", color)
     out.write(present.withdrawals_table(withdrawals.items, tz) + "\n")
 
     now = deps.clock.now()
-    view = build_home(
+    home = build_home(
         home_counts(dashboard.attention(deps.make_uow)),
         account_health(dashboard.account_statuses(deps.make_uow)),
         locale=locale,
@@ -119,7 +124,7 @@ def run_demo(
         now=now,
     )
     _title(out, "App Home", color)
-    out.write(terminal.render(view["blocks"], color=color) + "\n")
+    out.write(terminal.render(home["blocks"], color=color) + "\n")
 
     first = page.items[0] if page.items else None
     _title(out, "Try next", color)

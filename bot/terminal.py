@@ -88,7 +88,8 @@ def render(
                     labels.append(f"[{names.get(e.get('action_id', ''), label)}]")
                     own.append(label)
                 elif e.get("type") == "checkboxes":
-                    labels.extend(f"☐ {_text(o.get('text'), False)}" for o in e.get("options", []))
+                    boxes = [f"☐ {_text(o.get('text'), False)}" for o in e.get("options", [])]
+                    out.extend(boxes)  # one per line, as Slack stacks them
             line = " ".join(labels)
             if names and own and [f"[{o}]" for o in own] != labels[: len(own)]:
                 line += "  (" + " · ".join(own) + ")"

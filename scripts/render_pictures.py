@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot import jobs
 from bot.blocks.alert import build_alert
+from bot.blocks.cancels_common import PAGE_SIZE
+from bot.blocks.results_page import build_results_page
 from bot.bootstrap import build, upgrade_database
 from bot.config import default_config
 from core import services
@@ -139,15 +141,14 @@ def screenshot(chromium: str, html_text: str, out: Path, height: int) -> None:
         )  # fmt: skip
 
 
-def cancels_blocks(deps: Any, locale: str) -> list[dict[str, Any]] | None:
-    """The /cancels view, when its builder exists in this tree."""
-    try:
-        from bot.blocks.results_page import build_results_page  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    page_ = services.list_results(deps.make_uow, CancelFilter(), limit=8)
-    built = build_results_page(page_, CancelFilter(), locale=locale, tz=TZ)
-    return built[0] if isinstance(built, tuple) else built
+def cancels_blocks(deps: Any, locale: str) -> list[dict[str, Any]]:
+    """The default /cancels view (after shipping, unconfirmed), first page."""
+    flt = CancelFilter()
+    page_ = services.list_results(deps.make_uow, flt, limit=PAGE_SIZE)
+    blocks, _ = build_results_page(
+        page_, flt.words(), unconfirmed=page_.total, locale=locale, tz=TZ
+    )
+    return blocks
 
 
 def main() -> None:
@@ -170,9 +171,8 @@ def main() -> None:
         screenshot(chromium, page(blocks), out / "alert.png", 430)
         print(f"wrote {out / 'alert.png'}")
         view = cancels_blocks(deps, args.locale)
-        if view is not None:
-            screenshot(chromium, page(view, ephemeral=True), out / "cancels.png", 1500)
-            print(f"wrote {out / 'cancels.png'}")
+        screenshot(chromium, page(view, ephemeral=True), out / "cancels.png", 1010)
+        print(f"wrote {out / 'cancels.png'}")
         deps.close()
 
 
