@@ -20,15 +20,14 @@ from zoneinfo import ZoneInfo
 from bot import jobs, present, terminal
 from bot.blocks.alert import build_alert
 from bot.blocks.cancels_common import PAGE_SIZE
-from bot.blocks.home import build_home
 from bot.blocks.results_page import build_results_page
 from bot.blocks.withdrawal import build_withdrawal_alert
 from bot.bootstrap import Deps, build, upgrade_database
 from bot.config import default_config
-from bot.home_data import account_health, home_counts
+from bot.home_data import home_view
 from bot.i18n import t
 from bot.ids import ActionId
-from core import dashboard, services
+from core import services
 from core.outbox import OutboxKind
 from core.queries import CancelFilter
 from core.results import TargetKind
@@ -115,14 +114,7 @@ def run_demo(
     _title(out, f"/cancels withdrawals — {withdrawals.total} to release and ship", color)
     out.write(present.withdrawals_table(withdrawals.items, tz) + "\n")
 
-    now = deps.clock.now()
-    home = build_home(
-        home_counts(dashboard.attention(deps.make_uow)),
-        account_health(dashboard.account_statuses(deps.make_uow)),
-        locale=locale,
-        tz=tz,
-        now=now,
-    )
+    home = home_view(deps.make_uow, config, locale=locale, tz=tz, now=deps.clock.now())
     _title(out, "App Home", color)
     out.write(terminal.render(home["blocks"], color=color) + "\n")
 

@@ -1,30 +1,57 @@
-"""core.dashboard figures in the shape the App Home builder takes."""
+"""The App Home's figures, read through core and shaped for the builder (the listener and
+the demo both use this)."""
 
 from __future__ import annotations
 
-from bot.blocks.home import AccountHealth, HomeCounts
-from core.dashboard import AccountStatus, AttentionCounts
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from typing import Any
+
+from bot.blocks.home import AccountHealth, HomeCounts, OmsLink, build_home
+from bot.config import Config
+from core import dashboard
+from core.outbox import OutboxKind
+from core.ports import UnitOfWork
 
 
-def home_counts(counts: AttentionCounts) -> HomeCounts:
-    return HomeCounts(
-        unconfirmed_by_category=counts.by_category,
-        unconfirmed_by_marketplace=counts.by_marketplace,
-        partial=counts.partial,
-        unmatched=counts.unmatched,
-        unconfirmed_withdrawals=counts.withdrawals,
-    )
-
-
-def account_health(statuses: list[AccountStatus]) -> list[AccountHealth]:
-    return [
-        AccountHealth(
-            name=s.state.account,
-            marketplace=s.state.marketplace,
-            last_success_at=s.state.last_success_at,
-            last_error=s.state.last_error,
-            has_orders=s.order_count > 0,
-            last_claim_at=s.state.last_claim_at,
+def home_view(
+    make_uow: Callable[[], UnitOfWork], config: Config, *, locale: str, tz: ZoneInfo, now: datetime
+) -> dict[str, Any]:
+    counts = dashboard.attention(make_uow)
+    statuses = {s.state.account: s for s in dashboard.account_statuses(make_uow)}
+    accounts = []
+    for account in config.accounts:  # configured ones, synced or not yet
+        status = statuses.get(account.name)
+        state = status.state if status else None
+        accounts.append(
+            AccountHealth(
+                name=account.name,
+                marketplace=account.marketplace,
+                last_success_at=state.last_success_at if state else None,
+                last_error=state.last_error if state else None,
+                has_orders=bool(status and status.order_count > 0),
+                last_claim_at=state.last_claim_at if state else None,
+            )
         )
-        for s in statuses
-    ]
+    oms = None
+    if config.oms_webhook_url:
+        with make_uow() as uow:
+            oms = OmsLink(
+                uow.outbox.pending_count([OutboxKind.WEBHOOK]),
+                uow.outbox.last_error([OutboxKind.WEBHOOK]),
+            )
+    return build_home(
+        HomeCounts(
+            unconfirmed_by_category=counts.by_category,
+            unconfirmed_by_marketplace=counts.by_marketplace,
+            partial=counts.partial,
+            unmatched=counts.unmatched,
+            unconfirmed_withdrawals=counts.withdrawals,
+        ),
+        accounts,
+        locale=locale,
+        tz=tz,
+        now=now,
+        oms=oms,
+    )

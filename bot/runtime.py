@@ -141,6 +141,7 @@ class Runtime:
             clock=deps.clock,
             timer=timer or SystemTimer(self.stop_event),
             backlog_threshold=config.alert_backlog_threshold,
+            post_interval=settings.post_interval,
             should_stop=self.stop_event.is_set,
         )
         self.scheduler = build_scheduler(

@@ -20,6 +20,8 @@ from bot.i18n import Locale
 from core.errors import InvalidInput
 
 DEFAULT_TIMEZONE: Final = "Asia/Seoul"
+DEFAULT_POST_INTERVAL: Final = 1.0  # seconds; CANCELBOT_POST_INTERVAL_SECONDS
+MAX_POST_INTERVAL: Final = 60.0
 # Public channel ids start with C, private ones with G (older) or C (newer).
 _CHANNEL_ID: Final = re.compile(r"[CG][A-Z0-9]{2,}")
 
@@ -44,6 +46,9 @@ class Settings:
     locale: Locale = Locale.KO
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
     api_token: str | None = field(default=None, repr=False)  # POST /api/orders; None: off
+    # Seconds between two alert posts to one channel from this process. Slack allows about
+    # one message per second per channel; lower it only for tests (a fake Slack).
+    post_interval: float = DEFAULT_POST_INTERVAL
 
     @property
     def socket_mode(self) -> bool:
@@ -130,6 +135,19 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         except (ZoneInfoNotFoundError, ValueError):
             problems.append(f"CANCELBOT_TIMEZONE={raw_tz!r} is not a time zone (e.g. Asia/Seoul)")
 
+    post_interval = DEFAULT_POST_INTERVAL
+    raw_interval = get("CANCELBOT_POST_INTERVAL_SECONDS")
+    if raw_interval:
+        try:
+            post_interval = float(raw_interval)
+        except ValueError:
+            post_interval = -1.0
+        if not 0.0 <= post_interval <= MAX_POST_INTERVAL:  # also refuses nan
+            problems.append(
+                f"CANCELBOT_POST_INTERVAL_SECONDS={raw_interval!r} is not a number of seconds "
+                f"from 0 to {MAX_POST_INTERVAL:.0f} (default {DEFAULT_POST_INTERVAL:.0f})"
+            )
+
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -143,4 +161,5 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         locale=locale,
         timezone=tz,
         api_token=get("CANCELBOT_API_TOKEN") or None,
+        post_interval=post_interval,
     )

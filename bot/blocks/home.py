@@ -62,6 +62,14 @@ class AccountHealth:
     last_claim_at: datetime | None
 
 
+@dataclass(frozen=True)
+class OmsLink:
+    """The order-system webhook's backlog, when one is configured."""
+
+    pending: int
+    last_error: str | None
+
+
 def is_quiet(account: AccountHealth, now: datetime) -> bool:
     """Whether an account with orders has reported no cancel within QUIET_AFTER."""
     if not account.has_orders:
@@ -76,8 +84,10 @@ def build_home(
     locale: str,
     tz: ZoneInfo,
     now: datetime,
+    oms: OmsLink | None = None,
 ) -> dict[str, Any]:
-    """A `views.publish` view of the counts that need attention and each account's health."""
+    """A `views.publish` view of the counts that need attention and each account's health
+    (and the order-system webhook's backlog, when `oms` is given)."""
     blocks: list[Block] = [header(t(locale, "home.header"))]
     if counts.unconfirmed == 0 and counts.unconfirmed_withdrawals == 0:
         totals = [t(locale, "home.nothing")]
@@ -116,6 +126,11 @@ def build_home(
     if len(accounts) > MAX_ACCOUNTS:
         more = len(accounts) - MAX_ACCOUNTS
         blocks.append(context(t(locale, "home.more_accounts", count=more)))
+    if oms is not None:
+        lines = [t(locale, "home.oms", count=oms.pending)]
+        if oms.last_error:
+            lines.append(t(locale, "account.error", error=safe(oms.last_error, ERROR_TEXT_MAX)))
+        blocks.append(section(mrkdwn("\n".join(lines))))
     blocks.append(context(t(locale, "home.updated", at=format_datetime(now, tz))))
     return {"type": "home", "blocks": blocks}
 

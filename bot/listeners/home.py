@@ -8,10 +8,9 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.blocks import AccountHealth, HomeCounts, build_home
+from bot.home_data import home_view as build_home_view
 from bot.listeners.context import ListenerContext
 from bot.listeners.errors import guarded
-from core import dashboard
 
 
 def register(app: App, ctx: ListenerContext) -> None:
@@ -28,32 +27,6 @@ def home_handler(ctx: ListenerContext) -> Callable[..., None]:
 
 
 def home_view(ctx: ListenerContext) -> dict[str, Any]:
-    counts = dashboard.attention(ctx.make_uow)
-    statuses = {s.state.account: s for s in dashboard.account_statuses(ctx.make_uow)}
-    accounts = []
-    for account in ctx.config.accounts:
-        status = statuses.get(account.name)
-        state = status.state if status else None
-        accounts.append(
-            AccountHealth(
-                name=account.name,
-                marketplace=account.marketplace,
-                last_success_at=state.last_success_at if state else None,
-                last_error=state.last_error if state else None,
-                has_orders=bool(status and status.order_count > 0),
-                last_claim_at=state.last_claim_at if state else None,
-            )
-        )
-    return build_home(
-        HomeCounts(
-            unconfirmed_by_category=counts.by_category,
-            unconfirmed_by_marketplace=counts.by_marketplace,
-            partial=counts.partial,
-            unmatched=counts.unmatched,
-            unconfirmed_withdrawals=counts.withdrawals,
-        ),
-        accounts,
-        locale=ctx.locale,
-        tz=ctx.tz,
-        now=ctx.clock.now(),
+    return build_home_view(
+        ctx.make_uow, ctx.config, locale=ctx.locale, tz=ctx.tz, now=ctx.clock.now()
     )

@@ -4,7 +4,14 @@ from datetime import timedelta
 
 import pytest
 
-from bot.blocks.home import MAX_ACCOUNTS, QUIET_AFTER, HomeCounts, build_home, is_quiet
+from bot.blocks.home import (
+    MAX_ACCOUNTS,
+    QUIET_AFTER,
+    HomeCounts,
+    OmsLink,
+    build_home,
+    is_quiet,
+)
 from bot.i18n import t
 from bot.ids import BlockId
 from core.results import Category
@@ -116,3 +123,17 @@ def test_many_accounts_and_marketplaces_stay_within_home_limits(locale: str) -> 
     shown = all_text(view["blocks"])
     assert t(locale, "home.more_accounts", count=150 - MAX_ACCOUNTS) in shown
     assert "*shop-39*" in shown  # the busiest marketplaces are the ones shown
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_order_system_webhook_backlog_is_shown_when_configured(locale: str) -> None:
+    without = build_home(make_counts(), [], locale=locale, tz=SEOUL, now=NOW)
+    assert t(locale, "home.oms", count=0) not in all_text(without["blocks"])
+    view = build_home(
+        make_counts(), [], locale=locale, tz=SEOUL, now=NOW,
+        oms=OmsLink(pending=3, last_error="the order system answered HTTP 503"),
+    )  # fmt: skip
+    assert_valid_view(view, "home")
+    shown = all_text(view["blocks"])
+    assert t(locale, "home.oms", count=3) in shown
+    assert "HTTP 503" in shown
