@@ -7,6 +7,8 @@ the withdrawals and the App Home counts — and the commands to try next.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 import tempfile
 import time
@@ -121,14 +123,22 @@ def run_demo(
     first = page.items[0] if page.items else None
     _title(out, "Try next", color)
     out.write(f"  export DATABASE_URL={url}\n")
-    out.write("  cancelbot results                 # the default view again\n")
+    prog = _program()
+    tries = [(f"{prog} results", "the default view again")]
     if first is not None:
-        out.write(f"  cancelbot confirm {first.id} --by me     # confirm one\n")
-        out.write("  cancelbot results confirmed:yes   # it moved here\n")
+        tries += [
+            (f"{prog} confirm {first.id} --by me", "confirm one"),
+            (f"{prog} results confirmed:yes", "it moved here"),
+        ]
         if first.management_no:
-            out.write(f"  cancelbot history {first.management_no}    # its C/S history\n")
-    out.write("  cancelbot results 전체 partial     # every partial cancel\n")
-    out.write("  cancelbot withdrawals             # held goods to release and ship\n")
+            tries.append((f"{prog} history {first.management_no}", "its C/S history"))
+    tries += [
+        (f"{prog} results 전체 partial", "every partial cancel"),
+        (f"{prog} withdrawals", "held goods to release and ship"),
+    ]
+    width = max(len(cmd) for cmd, _ in tries) + 2
+    for cmd, why in tries:
+        out.write(f"  {cmd.ljust(width)}# {why}\n")
     deps.close()
     return 0
 
@@ -160,6 +170,17 @@ def _pending_alerts(deps: Deps, locale: str, tz: ZoneInfo) -> list[list[dict[str
             continue
         out.append(blocks)
     return out
+
+
+def _program() -> str:
+    """How to call cancelbot again: by name when it is on PATH, else as it was called
+    (e.g. .venv/bin/cancelbot right after the README's install)."""
+    called = sys.argv[0]
+    if Path(called).name == "cancelbot" and shutil.which("cancelbot") != str(
+        Path(called).resolve()
+    ):
+        return os.path.relpath(called) if not called.startswith("/") else called
+    return "cancelbot"
 
 
 def _title(out: TextIO, text: str, color: bool) -> None:
