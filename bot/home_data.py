@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.blocks.home import AccountHealth, HomeCounts, OmsLink, build_home
 from bot.config import Config

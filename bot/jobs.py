@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,7 +73,7 @@ def sync_one(
             overlap=timedelta(minutes=account.overlap_minutes),
             lookback=timedelta(days=account.lookback_days),
             max_windows=max_windows,
-            should_stop=should_stop,
+            should_stop=_renewing(deps, account, should_stop),
         )
         close = getattr(source, "close", None)
         if callable(close):
@@ -82,6 +83,32 @@ def sync_one(
         with deps.make_uow() as uow:
             uow.sync.release_lease(account.name, OWNER)
             uow.commit()
+
+
+def _renewing(
+    deps: Deps, account: AccountConfig, should_stop: Callable[[], bool]
+) -> Callable[[], bool]:
+    """should_stop that also renews the lease a third of the way through it, so a long pass
+    keeps the account; if the lease was lost meanwhile, the pass stops at the next check."""
+    renewed = time.monotonic()
+
+    def check() -> bool:
+        nonlocal renewed
+        if should_stop():
+            return True
+        if time.monotonic() - renewed < LEASE_TTL.total_seconds() / 3:
+            return False
+        with deps.make_uow() as uow:
+            kept = uow.sync.try_lease(
+                account.name, account.marketplace, OWNER, deps.clock.now(), LEASE_TTL
+            )
+            uow.commit()
+        renewed = time.monotonic()
+        if not kept:
+            log.warning("sync lease lost; stopping this pass", extra={"account": account.name})
+        return not kept
+
+    return check
 
 
 def sync_all(deps: Deps, config: Config, only: str | None = None) -> list[AccountSync]:

@@ -15,6 +15,7 @@ Guarantees, and what carries them:
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -51,6 +52,7 @@ LEASE_MARGIN: Final = 30.0  # seconds: stop working a batch this long before its
 BATCH: Final = 50
 CLAIM_ALL_BATCH: Final = 500
 HISTORY_LOOKBACK: Final = timedelta(minutes=5)
+HISTORY_PAGES: Final = 10  # up to 2,000 messages back when looking for an earlier post
 
 T = TypeVar("T")
 UowFactory = Callable[[], UnitOfWork]
@@ -232,7 +234,10 @@ class Publisher:
 
     def _deliver_posts(self, report: DeliveryReport) -> None:
         limit = self.backlog_threshold + 1
-        lease = _lease(limit)
+        # Leased for what one worker posts in a stretch, not for the whole claim: with a
+        # high threshold a crashed worker would otherwise hold its items for an hour.
+        # _work releases whatever is left when the lease runs short.
+        lease = _lease(min(limit, BATCH))
         items = self._claim([OutboxKind.POST_ALERT], limit, lease)
         if len(items) > self.backlog_threshold:
             self._post_backlog([*items, *self._claim_all([OutboxKind.POST_ALERT])], report)
@@ -547,28 +552,33 @@ class Publisher:
     ) -> tuple[str, str] | None:
         """Our own alert for the target among the channel's recent messages, if any."""
         oldest = (item.created_at or self.clock.now()) - HISTORY_LOOKBACK
-        try:
-            response = self._call(
-                "conversations.history",
-                lambda: self.client.conversations_history(
-                    channel=self.channel,
-                    oldest=f"{oldest.timestamp():.6f}",
-                    limit=200,
-                    include_all_metadata=True,
-                ),
-            )
-        except _SlackFailed as exc:
-            # Without channels:history we cannot look; posting again risks a duplicate,
-            # not posting risks a lost alert: post.
-            log.warning("cannot look for an earlier post: %s", exc.failure.description)
-            return None
         want = {"target": target.value, "target_id": target_id}
-        for message in response.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == METADATA_EVENT and _same_target(
-                metadata.get("event_payload"), want
-            ):
-                return self.channel, str(message["ts"])
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):  # a busy channel: page back to when it was queued
+            page = functools.partial(
+                self.client.conversations_history,
+                channel=self.channel,
+                oldest=f"{oldest.timestamp():.6f}",
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+            try:
+                response = self._call("conversations.history", page)
+            except _SlackFailed as exc:
+                # Without channels:history we cannot look; posting again risks a duplicate,
+                # not posting risks a lost alert: post.
+                log.warning("cannot look for an earlier post: %s", exc.failure.description)
+                return None
+            for message in response.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") == METADATA_EVENT and _same_target(
+                    metadata.get("event_payload"), want
+                ):
+                    return self.channel, str(message["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not response.get("has_more") or not cursor:
+                break
         return None
 
 

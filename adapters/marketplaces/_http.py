@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -34,6 +34,7 @@ T = TypeVar("T")
 ErrorDetail = Callable[[httpx.Response], tuple[str, str]]
 
 _SNIPPET = 200  # characters of a non-JSON error body worth showing a person
+REDACTED = "[redacted]"  # what a credential quoted in an error answer becomes
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class JsonHttp:
         sleep: Callable[[float], None] = time.sleep,
         clock: Clock | None = None,
         error_detail: ErrorDetail = json_error_detail,
+        secrets: Iterable[str] = (),
     ) -> None:
         self.client = client
         self.marketplace = marketplace
@@ -111,6 +113,14 @@ class JsonHttp:
             None if rate_limit is None else TokenBucket(rate_limit, clock=self._clock, sleep=sleep)
         )
         self._error_detail = error_detail
+        # The account's credentials: a gateway may quote them back in an error answer, and
+        # the error goes to sync_state.last_error and /healthz, where no log filter masks it.
+        self._secrets = sorted({v for v in secrets if len(v) >= 4}, key=len, reverse=True)
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
 
     def call(
         self,
@@ -214,10 +224,10 @@ class JsonHttp:
     ) -> MarketplaceError:
         """A MarketplaceError about this account; adapters use it for problems they find."""
         return MarketplaceError(
-            f"{self.marketplace}: {message}",
+            self._redact(f"{self.marketplace}: {message}"),
             account=self.account,
             request=request,
-            code=code,
+            code=self._redact(code),
             status=status,
             retryable=retryable,
         )

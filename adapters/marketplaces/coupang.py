@@ -147,6 +147,7 @@ class CoupangClaimSource(HttpClaimSource):
             rate_limit=rate_limit,
             sleep=sleep,
             clock=clock,
+            secrets=(access_key, secret_key),
         )
         self._path = RETURN_REQUESTS_PATH.format(vendor_id=quote(vendor_id, safe=""))
         self._lookback = lookback

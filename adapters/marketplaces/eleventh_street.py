@@ -143,6 +143,7 @@ class EleventhStreetClaimSource(HttpClaimSource):
             sleep=sleep,
             clock=clock or SystemClock(),
             error_detail=eleventh_street_error_detail,
+            secrets=(api_key,),
         )
         # Codes are compared as text: config may hold "-1" or -1.
         self._no_rows_codes = frozenset(str(code).strip() for code in no_rows_codes)

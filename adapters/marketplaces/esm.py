@@ -228,6 +228,7 @@ class EsmClaimSource(HttpClaimSource):
             sleep=sleep,
             clock=clock,
             error_detail=esm_error_detail,
+            secrets=(secret_key,),
         )
         defaults = DEFAULT_SITE_TYPES[marketplace]
         self._site_types = {

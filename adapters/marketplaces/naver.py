@@ -141,6 +141,7 @@ class NaverClaimSource(HttpClaimSource):
             rate_limit=rate_limit,
             sleep=sleep,
             clock=clock,
+            secrets=(client_id, client_secret),
         )
         self._tokens = NaverTokens(
             self._http,
