@@ -300,7 +300,7 @@ def run_env(
     database_url: str,
     slack_api_url: str,
     config_path: Path,
-    bot_token: str = "xoxb-1000-2000-replicatoken",
+    bot_token: str = "xoxb-fake-replica-token",
     signing_secret: str = "replica-signing-secret-0001",
     access_key: str = "ak-replicas-0001",
     secret_key: str = "sk-replicas-0001-secret",

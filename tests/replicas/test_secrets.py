@@ -38,7 +38,7 @@ from tests.slack.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.postgres
 
-BOT_TOKEN = "xoxb-4242-1717-SeCrEtBoTtOkEnQz9"
+BOT_TOKEN = "xoxb-fake-SeCrEtBoTtOkEnQz9"
 SIGNING_SECRET = "SeCrEtSiGnInG-5e1f0c9d"
 ACCESS_KEY = "ak-SeCrEtAcCeSs-77aa"
 SECRET_KEY = "sk-SeCrEtKeY-88bb-cc"

@@ -31,7 +31,7 @@ from tests.slack.fake_slack import FakeSlack
 os.environ.setdefault("SKIP_SLACK_SDK_WARNING", "1")
 
 SECRET = "test-signing-secret-5f1e2d3c"
-BOT_TOKEN = "xoxb-1111-2222-secrettokenvalue"
+BOT_TOKEN = "xoxb-fake-secrettokenvalue"
 APP_TOKEN = "xapp-1-A111-secretapptoken"
 CHANNEL = "C0ALERTS1"
 AGENT = "U0AGENT01"

@@ -121,7 +121,7 @@ def test_a_post_that_reached_slack_is_not_posted_again(
     [result_id] = unmatched_results(deps, 1)
     timed_slack.fail("chat.postMessage", delay=0.8)
     publisher = make_publisher(deps, timed_slack, fake_time)
-    publisher.client = make_client("xoxb-1111-2222-secrettokenvalue", timed_slack.base_url)
+    publisher.client = make_client("xoxb-fake-secrettokenvalue", timed_slack.base_url)
     publisher.client.timeout = 0.3  # type: ignore[assignment]
 
     assert publisher.deliver().retried == 1
