@@ -43,12 +43,16 @@ FORMS = {
 
 
 class CommandError(InvalidInput):
-    """Bad `/cancels` input: `bad` is the part quoted back, `form` the right form."""
+    """Bad `/cancels` input: `bad` is the part quoted back, `form` the right form, `reason`
+    a stable code for translations (the filter's codes plus unknown_word, no_ids,
+    too_many_ids, bad_id) and `name` the filter key concerned, if any."""
 
-    def __init__(self, message: str, bad: str, form: str) -> None:
+    def __init__(self, message: str, bad: str, form: str, reason: str = "", name: str = "") -> None:
         super().__init__(message)
         self.bad = bad
         self.form = form
+        self.reason = reason
+        self.name = name
 
 
 @dataclass(frozen=True)
@@ -61,18 +65,21 @@ class Command:
 def _ids(action: Action, words: list[str]) -> tuple[int, ...]:
     form = FORMS[action]
     if not words:
-        raise CommandError(f"{action.value} needs at least one result id", "", form)
+        raise CommandError(f"{action.value} needs at least one result id", "", form, "no_ids")
     if len(words) > MAX_IDS:
         raise CommandError(
             f"at most {MAX_IDS} ids at a time ({len(words)} given); use confirm all for more",
             " ".join(words[MAX_IDS : MAX_IDS + 3]),
             form,
+            "too_many_ids",
         )
     out: list[int] = []
     for word in words:
         text = word.lstrip("#").rstrip(",")
         if not text.isdigit() or int(text) <= 0 or len(text) > 12:
-            raise CommandError(f'"{word}" is not a result id (a number like 12)', word, form)
+            raise CommandError(
+                f'"{word}" is not a result id (a number like 12)', word, form, "bad_id"
+            )
         out.append(int(text))
     return tuple(dict.fromkeys(out))
 
@@ -103,5 +110,8 @@ def parse_command(text: str) -> Command:
                 f'unknown word "{head}": not a subcommand ({subs}) nor a filter word',
                 head,
                 f"/cancels [FILTER…] · /cancels help — filter words: {USAGE}",
+                "unknown_word",
             ) from None
-        raise CommandError(str(exc), exc.bad, f"/cancels [FILTER…] — {USAGE}") from None
+        raise CommandError(
+            str(exc), exc.bad, f"/cancels [FILTER…] — {USAGE}", exc.reason, exc.name
+        ) from None

@@ -14,11 +14,15 @@ class InvalidInput(CancelbotError):
 
 
 class InvalidFilter(InvalidInput):
-    """A filter word that the parser does not understand."""
+    """A filter word that the parser does not understand. `reason` is a stable code for
+    translations (unknown_filter_word, unknown_value, needs_value, bad_date, date_order);
+    `name` the filter key it concerns, when there is one."""
 
-    def __init__(self, message: str, bad: str) -> None:
+    def __init__(self, message: str, bad: str, reason: str = "", name: str = "") -> None:
         super().__init__(message)
         self.bad = bad
+        self.reason = reason
+        self.name = name
 
 
 class NotFound(InvalidInput):

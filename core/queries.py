@@ -116,32 +116,32 @@ _MARKETS = {m.value: m.value for m in Marketplace} | {
 }
 
 
-def _bad(word: str, why: str) -> InvalidFilter:
-    return InvalidFilter(f'{why}: "{word}". Valid filter words: {USAGE}', word)
+def _bad(word: str, why: str, reason: str, name: str = "") -> InvalidFilter:
+    return InvalidFilter(f'{why}: "{word}". Valid filter words: {USAGE}', word, reason, name)
 
 
 def _one_of(word: str, key: str, value: str, table: dict[str, T]) -> T:
     found = table.get(value.lower(), table.get(value))
     if found is None and value.lower() not in table:
         valid = "|".join(k for k in table if k.isascii())
-        raise _bad(word, f"unknown {key} {value!r} (use {key}:{valid})")
+        raise _bad(word, f"unknown {key} {value!r} (use {key}:{valid})", "unknown_value", key)
     return found  # type: ignore[return-value]
 
 
 def _many(word: str, key: str, value: str, table: dict[str, T]) -> frozenset[T]:
     parts = [p for p in value.split(",") if p]
     if not parts:
-        raise _bad(word, f"{key}: needs a value")
+        raise _bad(word, f"{key}: needs a value", "needs_value", key)
     return frozenset(_one_of(word, key, p, table) for p in parts)
 
 
 def _date(word: str, value: str) -> date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise _bad(word, "bad date (use YYYY-MM-DD)")
+        raise _bad(word, "bad date (use YYYY-MM-DD)", "bad_date")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _bad(word, "bad date (use YYYY-MM-DD)") from None
+        raise _bad(word, "bad date (use YYYY-MM-DD)", "bad_date") from None
 
 
 def parse_filter(words: str | Sequence[str], base: CancelFilter | None = None) -> CancelFilter:
@@ -165,6 +165,7 @@ def parse_filter(words: str | Sequence[str], base: CancelFilter | None = None) -
             f"from:{f.date_from} is after to:{f.date_to}; the from date must not be after "
             f"the to date. Valid filter words: {USAGE}",
             f"from:{f.date_from} to:{f.date_to}",
+            "date_order",
         )
     return f
 
@@ -189,7 +190,7 @@ def _apply_word(f: CancelFilter, word: str) -> CancelFilter:
         return replace(f, marketplaces=f.marketplaces | {MARKETPLACE_KOREAN[word].value})
     key, sep, value = word.partition(":")
     if not sep:
-        raise _bad(word, "unknown filter word")
+        raise _bad(word, "unknown filter word", "unknown_filter_word")
     key = key.lower()
     if key == "market":
         return replace(f, marketplaces=f.marketplaces | _many(word, key, value, _MARKETS))
@@ -210,9 +211,12 @@ def _apply_word(f: CancelFilter, word: str) -> CancelFilter:
         return replace(f, date_to=_date(word, value))
     if key == "order":
         if not value.strip():
-            raise _bad(word, "order: needs a management number or marketplace order number")
+            raise _bad(
+                word, "order: needs a management number or marketplace order number",
+                "needs_value", "order",
+            )  # fmt: skip
         return replace(f, order=value.strip())
-    raise _bad(word, "unknown filter word")
+    raise _bad(word, "unknown filter word", "unknown_filter_word")
 
 
 __all__ = ["USAGE", "CancelFilter", "Page", "field", "parse_filter"]

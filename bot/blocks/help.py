@@ -3,7 +3,6 @@ was wrong, and the right form, in the team's language."""
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from bot.blocks._common import Block, clip, escape, mrkdwn, section
@@ -14,19 +13,11 @@ from core.queries import USAGE
 BAD_MAX: Final = 200
 FORM_MAX: Final = 1500
 
-# core's CommandError messages are English sentences; each kind maps to a catalogue text
-# here (core keeps the English for the CLI). Anything unknown falls back to core's text.
-_REASONS: Final[list[tuple[re.Pattern[str], str]]] = [
-    (re.compile(r'^unknown word "'), "cancels.reason.unknown_word"),
-    (re.compile(r"^unknown filter word"), "cancels.reason.unknown_filter_word"),
-    (re.compile(r"^unknown (?P<name>[a-z]+) "), "cancels.reason.unknown_value"),
-    (re.compile(r"^(?P<name>[a-z]+): needs"), "cancels.reason.needs_value"),
-    (re.compile(r"^bad date"), "cancels.reason.bad_date"),
-    (re.compile(r"^from:\S+ is after to:"), "cancels.reason.date_order"),
-    (re.compile(r"needs at least one result id$"), "cancels.reason.no_ids"),
-    (re.compile(r"^at most \d+ ids at a time"), "cancels.reason.too_many_ids"),
-    (re.compile(r"is not a result id"), "cancels.reason.bad_id"),
-]
+# core's error codes, each with its catalogue text (core keeps the English for the CLI).
+_REASONS: Final = frozenset(
+    {"unknown_word", "unknown_filter_word", "unknown_value", "needs_value", "bad_date",
+     "date_order", "no_ids", "too_many_ids", "bad_id"}
+)  # fmt: skip
 
 
 def _code(text: str, limit: int) -> str:
@@ -40,13 +31,13 @@ def _names(action: Action) -> str:
 
 
 def usage_reason(error: CommandError, locale: str) -> str:
-    message = str(error)
-    for pattern, key in _REASONS:
-        found = pattern.search(message)
-        if found:
-            subcommands = ", ".join(k for k in SUBCOMMANDS if k.isascii())
-            return t(locale, key, subcommands=subcommands, max=MAX_IDS, **found.groupdict())
-    return t(locale, "cancels.reason.other", message=escape(clip(message, 500)))
+    if error.reason in _REASONS:
+        subcommands = ", ".join(k for k in SUBCOMMANDS if k.isascii())
+        return t(
+            locale, f"cancels.reason.{error.reason}",
+            subcommands=subcommands, max=MAX_IDS, name=error.name,
+        )  # fmt: skip
+    return t(locale, "cancels.reason.other", message=escape(clip(str(error), 500)))
 
 
 def build_usage_error(error: CommandError, *, locale: str) -> tuple[list[Block], str]:
