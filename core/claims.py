@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from core.vocabulary import parse_code
+
 
 class Marketplace(StrEnum):
     COUPANG = "coupang"
@@ -43,16 +45,7 @@ class ClaimType(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> ClaimType:
-        word = text.strip()
-        korean = {"취소": cls.CANCEL, "반품": cls.RETURN}
-        if word in korean:
-            return korean[word]
-        try:
-            return cls(word.upper())
-        except ValueError:
-            raise ValueError(
-                f"unknown claim_type {text!r}: use CANCEL/RETURN or 취소/반품"
-            ) from None
+        return parse_code(cls, text, {"취소": cls.CANCEL, "반품": cls.RETURN}, "claim_type")
 
 
 class ClaimState(StrEnum):
@@ -62,16 +55,8 @@ class ClaimState(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> ClaimState:
-        word = text.strip()
         korean = {"요청": cls.REQUESTED, "완료": cls.COMPLETED, "철회": cls.WITHDRAWN}
-        if word in korean:
-            return korean[word]
-        try:
-            return cls(word.upper())
-        except ValueError:
-            raise ValueError(
-                f"unknown claim_state {text!r}: use REQUESTED/COMPLETED/WITHDRAWN or 요청/완료/철회"
-            ) from None
+        return parse_code(cls, text, korean, "claim_state")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from core.vocabulary import parse_code
+
 
 class OrderStatus(StrEnum):
     RECEIVED = "RECEIVED"  # 접수
@@ -15,16 +17,8 @@ class OrderStatus(StrEnum):
     @classmethod
     def parse(cls, text: str) -> OrderStatus:
         """Accepts the English code in any case or the OMS's Korean word."""
-        word = text.strip()
         korean = {"접수": cls.RECEIVED, "송장": cls.INVOICED, "배송": cls.SHIPPED}
-        if word in korean:
-            return korean[word]
-        try:
-            return cls(word.upper())
-        except ValueError:
-            raise ValueError(
-                f"unknown status {text!r}: use RECEIVED/INVOICED/SHIPPED or 접수/송장/배송"
-            ) from None
+        return parse_code(cls, text, korean, "status")
 
     @property
     def rank(self) -> int:

@@ -189,3 +189,31 @@ def product_text(product_name: str, option: str, locale: str) -> Block:
     if option:
         lines.append(t(locale, "line.option", option=clip(option, OPTION_MAX)))
     return plain("\n".join(lines), emoji=False)
+
+
+def confirmation_blocks(
+    *,
+    confirmed_by: str | None,
+    confirmed_at: datetime | None,
+    item_id: str,
+    confirm_action: str,
+    undo_action: str,
+    details: Block,
+    locale: str,
+    tz: tzinfo,
+    confirmed_block_id: str,
+    actions_block_id: str,
+) -> list[Block]:
+    """An alert's tail: "✅ confirmed by … at …" with Undo, or the Confirm button; the
+    C/S details button either way."""
+    if confirmed_by is not None:
+        line = t(
+            locale, "alert.confirmed", who=who(confirmed_by), at=when(confirmed_at, locale, tz)
+        )
+        undo = button(t(locale, "button.undo"), undo_action, item_id)
+        return [
+            context(line, block_id=confirmed_block_id),
+            actions(undo, details, block_id=actions_block_id),
+        ]
+    confirm = button(t(locale, "button.confirm"), confirm_action, item_id, style="primary")
+    return [actions(confirm, details, block_id=actions_block_id)]

@@ -9,9 +9,9 @@ from bot.blocks._common import (
     SEPARATOR,
     SHORT_PRODUCT_MAX,
     Block,
-    actions,
     button,
     category_label,
+    confirmation_blocks,
     context,
     field,
     header,
@@ -23,7 +23,6 @@ from bot.blocks._common import (
     section,
     stored_id,
     when,
-    who,
 )
 from bot.i18n import format_datetime, t
 from bot.ids import ActionId, BlockId
@@ -109,26 +108,18 @@ def build_alert(
         about.append(t(locale, "alert.updated", at=format_datetime(now, tz)))
     blocks.append(context(SEPARATOR.join(about)))
 
-    details = button(t(locale, "button.details"), ActionId.CANCEL_DETAILS, result_id)
-    if result.confirmed_by is not None:
-        blocks.append(
-            context(
-                t(
-                    locale,
-                    "alert.confirmed",
-                    who=who(result.confirmed_by),
-                    at=when(result.confirmed_at, locale, tz),
-                ),
-                block_id=BlockId.ALERT_CONFIRMED,
-            )
-        )
-        undo = button(t(locale, "button.undo"), ActionId.CANCEL_UNCONFIRM, result_id)
-        blocks.append(actions(undo, details, block_id=BlockId.ALERT_ACTIONS))
-    else:
-        confirm = button(
-            t(locale, "button.confirm"), ActionId.CANCEL_CONFIRM, result_id, style="primary"
-        )
-        blocks.append(actions(confirm, details, block_id=BlockId.ALERT_ACTIONS))
+    blocks += confirmation_blocks(
+        confirmed_by=result.confirmed_by,
+        confirmed_at=result.confirmed_at,
+        item_id=result_id,
+        confirm_action=ActionId.CANCEL_CONFIRM,
+        undo_action=ActionId.CANCEL_UNCONFIRM,
+        details=button(t(locale, "button.details"), ActionId.CANCEL_DETAILS, result_id),
+        locale=locale,
+        tz=tz,
+        confirmed_block_id=BlockId.ALERT_CONFIRMED,
+        actions_block_id=BlockId.ALERT_ACTIONS,
+    )
 
     text = t(
         locale,

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks._common import (
     Block,
-    actions,
     button,
+    confirmation_blocks,
     context,
     field,
     header,
@@ -22,8 +22,6 @@ from bot.blocks._common import (
     safe,
     section,
     stored_id,
-    when,
-    who,
 )
 from bot.i18n import format_datetime, t
 from bot.ids import ActionId, BlockId
@@ -97,31 +95,20 @@ def build_withdrawal_alert(
     else:
         blocks.append(context(t(locale, "withdrawal.no_result")))
 
-    details = button(
-        t(locale, "button.details"), ActionId.CANCEL_DETAILS, str(withdrawal.result_id)
+    blocks += confirmation_blocks(
+        confirmed_by=withdrawal.confirmed_by,
+        confirmed_at=withdrawal.confirmed_at,
+        item_id=withdrawal_id,
+        confirm_action=ActionId.WITHDRAWAL_CONFIRM,
+        undo_action=ActionId.WITHDRAWAL_UNCONFIRM,
+        details=button(
+            t(locale, "button.details"), ActionId.CANCEL_DETAILS, str(withdrawal.result_id)
+        ),
+        locale=locale,
+        tz=tz,
+        confirmed_block_id=BlockId.WITHDRAWAL_CONFIRMED,
+        actions_block_id=BlockId.WITHDRAWAL_ACTIONS,
     )
-    if withdrawal.confirmed_by is not None:
-        blocks.append(
-            context(
-                t(
-                    locale,
-                    "alert.confirmed",
-                    who=who(withdrawal.confirmed_by),
-                    at=when(withdrawal.confirmed_at, locale, tz),
-                ),
-                block_id=BlockId.WITHDRAWAL_CONFIRMED,
-            )
-        )
-        undo = button(t(locale, "button.undo"), ActionId.WITHDRAWAL_UNCONFIRM, withdrawal_id)
-        blocks.append(actions(undo, details, block_id=BlockId.WITHDRAWAL_ACTIONS))
-    else:
-        confirm = button(
-            t(locale, "button.confirm"),
-            ActionId.WITHDRAWAL_CONFIRM,
-            withdrawal_id,
-            style="primary",
-        )
-        blocks.append(actions(confirm, details, block_id=BlockId.WITHDRAWAL_ACTIONS))
 
     text = t(locale, "withdrawal.text", management_no=management_no, qty=withdrawal.restore_qty)
     return blocks, text
