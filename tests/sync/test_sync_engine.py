@@ -29,9 +29,9 @@ def _truth(receipts: list[dict[str, Any]], clock: FakeTime) -> list[Claim]:
 
 def test_many_pages_with_faults_store_every_claim_once(make_uow: Any) -> None:
     clock = FakeTime()
-    receipts = make_receipts(1500, clock.now() - timedelta(days=25), every=timedelta(minutes=23))
+    receipts = make_receipts(2600, clock.now() - timedelta(days=25), every=timedelta(minutes=13))
     expected = _truth(receipts, clock)
-    assert len(expected) >= 1000  # results, after pending returns are left out
+    assert len(expected) >= 2000  # results, after pending returns are left out
     faults = {
         3: http_error(503, {"code": "ERROR", "message": "busy"}),
         7: timeout(),
