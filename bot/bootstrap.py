@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Engine, inspect, text
@@ -15,6 +15,7 @@ from adapters.db.engine import DEFAULT_DATABASE_URL, make_engine, make_session_f
 from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.marketplaces._http import Timeouts
 from adapters.marketplaces._ratelimit import RateLimit
+from adapters.marketplaces._time import SystemClock
 from adapters.marketplaces.coupang import CoupangClaimSource
 from adapters.marketplaces.eleventh_street import EleventhStreetClaimSource
 from adapters.marketplaces.esm import EsmClaimSource
@@ -32,11 +33,6 @@ __all__ = ["DEFAULT_DATABASE_URL", "Deps", "build", "claim_source", "upgrade_dat
 
 class DatabaseNotReady(CancelbotError):
     """The schema is missing or older than this version of cancelbot."""
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @dataclass

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from core.sync import windows
+
 # Korean marketplaces speak KST (no daylight saving), often without saying so.
 KST = timezone(timedelta(hours=9), "KST")
 
@@ -30,13 +32,7 @@ def split_window(
     check_window(start, end)
     if size <= timedelta(0):
         raise ValueError("window size must be positive")
-    pieces = []
-    cursor = start
-    while cursor < end:
-        stop = min(cursor + size, end)
-        pieces.append((cursor, stop))
-        cursor = stop
-    return pieces
+    return windows(start, end, size)
 
 
 def day_chunks(
