@@ -19,6 +19,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -37,8 +38,9 @@ from tests.marketplaces.fake_coupang import FakeCoupang, _stamp
 from tests.marketplaces.http_server import serve
 
 REPO = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(os.environ.get("CANCELBOT_VENV_BIN", "/work/venv/bin"))
-CANCELBOT = str(VENV_BIN / "cancelbot") if (VENV_BIN / "cancelbot").exists() else "cancelbot"
+# The command as the installed entry point runs it, from the interpreter running the tests:
+# a fresh clone's venv need not be on PATH.
+CANCELBOT = [sys.executable, "-m", "bot.cli"]
 
 ACCOUNT = "coupang-main"
 VENDOR_ID = "A00077777"
@@ -325,7 +327,7 @@ def run_env(
 def cli(args: Sequence[str], env: Mapping[str, str], cwd: Path, timeout: float = 60) -> str:
     """Run a `cancelbot` command to completion; its combined output (raises on failure)."""
     done = subprocess.run(
-        [CANCELBOT, *args],
+        [*CANCELBOT, *args],
         env=dict(env),
         cwd=cwd,
         stdout=subprocess.PIPE,
@@ -351,7 +353,7 @@ class Replica:
         self.log_path = workdir / f"{name}.log"
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            [CANCELBOT, "run", "--port", str(self.port)],
+            [*CANCELBOT, "run", "--port", str(self.port)],
             cwd=workdir,
             env=dict(env),
             stdout=self._log,

@@ -229,7 +229,7 @@ def run_once(env: Mapping[str, str], cwd: Path, timeout: float = 40) -> tuple[in
     """`cancelbot run` that is expected to give up: (exit code, output, seconds)."""
     started = time.monotonic()
     proc = subprocess.Popen(
-        [CANCELBOT, "run", "--port", "0"],
+        [*CANCELBOT, "run", "--port", "0"],
         cwd=cwd,
         env=dict(env),
         stdout=subprocess.PIPE,
