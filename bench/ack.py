@@ -25,17 +25,18 @@ from slack_bolt import App
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("SKIP_SLACK_SDK_WARNING", "1")
 
-from bot.app import create_app
-from bot.bootstrap import build, upgrade_database
-from bot.config import default_config
-from bot.publisher import METADATA_EVENT
-from bot.server import serve_in_thread
-from bot.slack_client import make_client
-from core import services
+from bot.runtime.bootstrap import build, upgrade_database
+from bot.runtime.config import default_config
+from bot.runtime.server import serve_in_thread
+from bot.slack.alerts import METADATA_EVENT
+from bot.slack.app import create_app
+from bot.slack.client import make_client
+from core import apply, order_book, read_models
 from core.claims import Claim, ClaimState, ClaimType
 from core.orders import Order, OrderStatus
 from core.queries import parse_filter
-from tests.slack.conftest import (
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_app import (
     BOT_TOKEN,
     SECRET,
     block_action,
@@ -43,7 +44,6 @@ from tests.slack.conftest import (
     make_settings,
     signed_headers,
 )
-from tests.slack.fake_slack import FakeSlack
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -51,19 +51,38 @@ T0 = datetime(2026, 11, 20, tzinfo=UTC)
 def seed(deps: object, n: int) -> list[int]:
     make_uow = deps.make_uow  # type: ignore[attr-defined]
     orders = [
-        Order(f"M{i:06d}", "coupang", f"O{i}", f"I{i}", f"상품 {i}", "", 1, OrderStatus.SHIPPED,
-              shipped_at=T0)
+        Order(
+            f"M{i:06d}",
+            "coupang",
+            f"O{i}",
+            f"I{i}",
+            f"상품 {i}",
+            "",
+            1,
+            OrderStatus.SHIPPED,
+            shipped_at=T0,
+        )
         for i in range(n)
-    ]  # fmt: skip
-    services.import_orders(make_uow, orders, T0)
+    ]
+    order_book.import_orders(make_uow, orders, T0)
     ids: list[int] = []
     for start in range(0, n, 1000):
         claims = [
-            Claim("coupang", "bench", f"C{i}", ClaimType.CANCEL, ClaimState.COMPLETED, f"O{i}",
-                  f"I{i}", 1, T0 + timedelta(minutes=i), ordered_qty=1)
+            Claim(
+                "coupang",
+                "bench",
+                f"C{i}",
+                ClaimType.CANCEL,
+                ClaimState.COMPLETED,
+                f"O{i}",
+                f"I{i}",
+                1,
+                T0 + timedelta(minutes=i),
+                ordered_qty=1,
+            )
             for i in range(start, min(start + 1000, n))
-        ]  # fmt: skip
-        ids += services.apply_claims(make_uow, claims, T0).changed_ids
+        ]
+        ids += apply.apply_claims(make_uow, claims, T0).changed_ids
     return ids
 
 
@@ -143,7 +162,7 @@ def main() -> None:
     _, ours_p99 = summary("cancelbot Confirm", ours)
     print(f"ratio p99: {ours_p99 / floor_p99:.2f}x the floor")
     updates = len(fake.calls_to("chat.update"))
-    confirmed = services.list_results(deps.make_uow, parse_filter("confirmed:yes")).total
+    confirmed = read_models.list_results(deps.make_uow, parse_filter("confirmed:yes")).total
     print(f"after the clicks: {confirmed} results confirmed, {updates} alerts re-rendered")
     fake.stop()
     deps.close()

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.db import migrate
 from adapters.db.engine import make_engine, make_session_factory
 from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-from core import services
+from core import apply, order_book
 from core.claims import Claim, ClaimState, ClaimType
 from core.orders import Order, OrderStatus
 
@@ -95,14 +95,14 @@ def main() -> None:
 
     started = time.perf_counter()
     for batch in batched(orders(args.claims), 5000):  # type: ignore[arg-type]
-        services.import_orders(make_uow, batch, datetime.now(UTC))  # type: ignore[arg-type]
+        order_book.import_orders(make_uow, batch, datetime.now(UTC))  # type: ignore[arg-type]
     print(f"orders loaded: {args.claims:,} in {time.perf_counter() - started:.1f}s")
 
     for label in ("first pass", "second pass"):
-        stats = services.ApplyStats()
+        stats = apply.ApplyStats()
         started = time.perf_counter()
         for batch in batched(claims(args.claims), args.batch):
-            stats += services.apply_claims(make_uow, batch, datetime.now(UTC))
+            stats += apply.apply_claims(make_uow, batch, datetime.now(UTC))
             stats.changed_ids.clear()  # keep memory flat: the counts are what we report
         elapsed = time.perf_counter() - started
         print(

@@ -21,9 +21,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.bootstrap import build, upgrade_database
-from bot.runtime import ORDERS_PATH, orders_handler
-from bot.server import Router, serve_in_thread
+from bot.runtime.bootstrap import build, upgrade_database
+from bot.runtime.process import ORDERS_PATH, orders_handler
+from bot.runtime.server import Router, serve_in_thread
 
 TOKEN = "bench-token"
 

@@ -1,6 +1,6 @@
 """/cancels query speed on 1,000,000 results, and bulk confirm of 10,000.
 
-For five typical filters, p50/p99 of what /cancels runs (core.services.list_results: count +
+For five typical filters, p50/p99 of what /cancels runs (core.read_models.list_results: count +
 one page, newest first) next to the same query as hand-written SQL (the floor). Then one
 "confirm all" of 10,000 results. Runs on SQLite, and on PostgreSQL when --pg-url answers.
 
@@ -30,7 +30,7 @@ from adapters.db import migrate
 from adapters.db.engine import make_engine, make_session_factory
 from adapters.db.tables import CancelResultRow
 from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-from core import services
+from core import confirmation, read_models
 from core.queries import parse_filter
 
 TZ = ZoneInfo("Asia/Seoul")
@@ -142,14 +142,23 @@ def fill(url: str, n: int) -> None:
         batch = rows(min(chunk, n - start), seed=start)
         for k, row in enumerate(batch):  # unique keys across chunks
             i = start + k
-            row.update(claim_id=f"C{i:08d}", management_no=f"M{i:07d}",
-                       marketplace_order_id=f"O{i:08d}", marketplace_item_id=f"I{i:08d}",
-                       marketplace=MARKETS[i % 5])  # fmt: skip
+            row.update(
+                claim_id=f"C{i:08d}",
+                management_no=f"M{i:07d}",
+                marketplace_order_id=f"O{i:08d}",
+                marketplace_item_id=f"I{i:08d}",
+                marketplace=MARKETS[i % 5],
+            )
             claimed = NOW - timedelta(minutes=(n - i) * 400_000 / n)
             done = i < n * 0.9
-            row.update(claimed_at=claimed, completed_at=claimed, created_at=claimed,
-                       updated_at=claimed, confirmed_by="U0BENCH" if done else None,
-                       confirmed_at=claimed + timedelta(hours=3) if done else None)  # fmt: skip
+            row.update(
+                claimed_at=claimed,
+                completed_at=claimed,
+                created_at=claimed,
+                updated_at=claimed,
+                confirmed_by="U0BENCH" if done else None,
+                confirmed_at=claimed + timedelta(hours=3) if done else None,
+            )
         with engine.begin() as conn:
             conn.execute(insert(table), batch)
     with engine.begin() as conn:
@@ -191,7 +200,7 @@ def bench(url: str, label: str, n: int, runs: int) -> None:
     print(f"  {'filter':32} {'/cancels p50':>12} {'p99':>8} {'SQL p50':>9} {'p99':>8}  ratio(p99)")
     for name, words, count_sql, page_sql in FILTERS:
         flt = parse_filter(words)
-        ours = timings(lambda flt=flt: services.list_results(make_uow, flt, limit=PAGE), runs)
+        ours = timings(lambda flt=flt: read_models.list_results(make_uow, flt, limit=PAGE), runs)
 
         def floor(count_sql: str = count_sql, page_sql: str = page_sql) -> None:
             with raw.connect() as conn:
@@ -199,17 +208,19 @@ def bench(url: str, label: str, n: int, runs: int) -> None:
                 conn.execute(text(page_sql), params).all()
 
         base = timings(floor, runs)
-        print(f"  {name:32} {ours[0]:10.1f}ms {ours[1]:6.1f}ms {base[0]:7.1f}ms {base[1]:6.1f}ms"
-              f"  {ours[1] / base[1]:.2f}x")  # fmt: skip
+        print(
+            f"  {name:32} {ours[0]:10.1f}ms {ours[1]:6.1f}ms {base[0]:7.1f}ms {base[1]:6.1f}ms"
+            f"  {ours[1] / base[1]:.2f}x"
+        )
 
     # Bulk confirm: the 10,000 newest unconfirmed after-shipping results in one go.
     flt = parse_filter("")
-    page = services.list_results(make_uow, flt, limit=1)
+    page = read_models.list_results(make_uow, flt, limit=1)
     cutoff = NOW - timedelta(minutes=10_000 * 400_000 / n * 2.1)
     flt = parse_filter(f"from:{cutoff.astimezone(TZ).date().isoformat()}")
-    counted = services.list_results(make_uow, flt, limit=1)
+    counted = read_models.list_results(make_uow, flt, limit=1)
     started = time.perf_counter()
-    outcome = services.confirm_all_matching(
+    outcome = confirmation.confirm_all_matching(
         make_uow, flt, "U0BULK", NOW, snapshot_id=page.snapshot_id, counted=counted.total
     )
     elapsed = time.perf_counter() - started

@@ -96,9 +96,11 @@ def main() -> None:
         )
         started = time.perf_counter()
         report = sync_account(
-            lambda: SqlAlchemyUnitOfWork(factory, tz), source, clock.now(),
+            lambda: SqlAlchemyUnitOfWork(factory, tz),
+            source,
+            clock.now(),
             lookback=timedelta(days=30),
-        )  # fmt: skip
+        )
         synced = time.perf_counter() - started
         assert report.ok, report.error
         requests = recording.sent

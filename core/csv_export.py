@@ -11,11 +11,31 @@ from datetime import datetime, tzinfo
 from core.results import CancelResult
 
 COLUMNS = (
-    "id", "marketplace", "account", "claim_id", "management_no", "marketplace_order_id",
-    "marketplace_item_id", "product_name", "option", "category", "phase", "claim_type",
-    "claim_state", "ordered_qty", "cancel_qty", "partial", "unmatched", "anomaly",
-    "shipped_at", "claimed_at", "completed_at", "confirmed", "confirmed_by", "confirmed_at",
-)  # fmt: skip
+    "id",
+    "marketplace",
+    "account",
+    "claim_id",
+    "management_no",
+    "marketplace_order_id",
+    "marketplace_item_id",
+    "product_name",
+    "option",
+    "category",
+    "phase",
+    "claim_type",
+    "claim_state",
+    "ordered_qty",
+    "cancel_qty",
+    "partial",
+    "unmatched",
+    "anomaly",
+    "shipped_at",
+    "claimed_at",
+    "completed_at",
+    "confirmed",
+    "confirmed_by",
+    "confirmed_at",
+)
 
 
 def _time(value: datetime | None, tz: tzinfo) -> str:
@@ -36,12 +56,30 @@ def results_csv(results: Iterable[CancelResult], tz: tzinfo) -> bytes:
         writer.writerow(
             _cell(v)
             for v in (
-                r.id, r.marketplace, r.account, r.claim_id, r.management_no,
-                r.marketplace_order_id, r.marketplace_item_id, r.product_name, r.option,
-                r.category.value, r.phase.value, r.claim_type.value, r.claim_state.value,
-                r.ordered_qty, r.cancel_qty, r.partial, r.unmatched, r.anomaly,
-                _time(r.shipped_at, tz), _time(r.claimed_at, tz), _time(r.completed_at, tz),
-                r.confirmed, r.confirmed_by, _time(r.confirmed_at, tz),
+                r.id,
+                r.marketplace,
+                r.account,
+                r.claim_id,
+                r.management_no,
+                r.marketplace_order_id,
+                r.marketplace_item_id,
+                r.product_name,
+                r.option,
+                r.category.value,
+                r.phase.value,
+                r.claim_type.value,
+                r.claim_state.value,
+                r.ordered_qty,
+                r.cancel_qty,
+                r.partial,
+                r.unmatched,
+                r.anomaly,
+                _time(r.shipped_at, tz),
+                _time(r.claimed_at, tz),
+                _time(r.completed_at, tz),
+                r.confirmed,
+                r.confirmed_by,
+                _time(r.confirmed_at, tz),
             )
-        )  # fmt: skip
+        )
     return out.getvalue().encode("utf-8-sig")

@@ -1,15 +1,17 @@
-"""What needs attention (App Home, the demo) and what has waited too long (the digest)."""
+"""What needs attention (App Home, the demo), how the accounts and deliveries are doing
+(/healthz, `cancelbot status`, App Home) and what has waited too long (the digest)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
+from core.outbox import SLACK_KINDS, OutboxItem, OutboxKind
 from core.ports import UnitOfWork
 from core.results import CancelResult, Category, Withdrawal
-from core.sync import SyncState
+from core.sync_state import SyncState
 
 DIGEST_AGE = timedelta(hours=24)
 DIGEST_LIST_MAX = 20
@@ -67,6 +69,36 @@ def account_statuses(make_uow: Callable[[], UnitOfWork]) -> list[AccountStatus]:
 
 
 @dataclass(frozen=True)
+class Backlog:
+    """Outbox items not delivered yet, and the latest delivery error among them."""
+
+    pending: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Health:
+    accounts: list[AccountStatus]  # every account that ever synced, by name
+    slack: Backlog
+    oms_webhook: Backlog
+
+    def account(self, name: str) -> AccountStatus | None:
+        return next((a for a in self.accounts if a.state.account == name), None)
+
+
+def health(make_uow: Callable[[], UnitOfWork]) -> Health:
+    """Sync health per account and the delivery backlogs, in one read."""
+    with make_uow() as uow:
+        states = uow.sync.all()
+        orders = uow.orders.count_by_marketplace()
+        slack = Backlog(uow.outbox.pending_count(SLACK_KINDS), uow.outbox.last_error(SLACK_KINDS))
+        webhook = [OutboxKind.WEBHOOK]
+        oms = Backlog(uow.outbox.pending_count(webhook), uow.outbox.last_error(webhook))
+    accounts = [AccountStatus(s, orders.get(s.marketplace, 0)) for s in states]
+    return Health(accounts, slack, oms)
+
+
+@dataclass(frozen=True)
 class Digest:
     results: list[CancelResult]
     withdrawals: list[Withdrawal]
@@ -87,3 +119,18 @@ def digest(
         results, total_r = uow.results.stale_unconfirmed(cutoff, DIGEST_LIST_MAX)
         withdrawals, total_w = uow.withdrawals.stale_unconfirmed(cutoff, DIGEST_LIST_MAX)
     return Digest(results, withdrawals, total_r, total_w)
+
+
+def digest_key(now: datetime, tz: tzinfo) -> str:
+    """One digest per local calendar day, however many replicas queue it."""
+    return f"digest:{now.astimezone(tz).date().isoformat()}"
+
+
+def queue_digest(make_uow: Callable[[], UnitOfWork], now: datetime, tz: tzinfo) -> str:
+    """Queue today's digest (the Slack side builds and posts it); returns its dedupe key."""
+    key = digest_key(now, tz)
+    item = OutboxItem(OutboxKind.DIGEST, None, None, key, {"date": key.split(":", 1)[1]})
+    with make_uow() as uow:
+        uow.outbox.enqueue([item], now)
+        uow.commit()
+    return key

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
 
 
 class CancelbotError(Exception):
@@ -26,24 +26,20 @@ class InvalidFilter(InvalidInput):
 
 
 class NotFound(InvalidInput):
-    """An id that names nothing."""
+    """An id that names nothing. `ids` are the ids not found, when ids were asked for."""
 
-
-class AlreadyConfirmed(CancelbotError):
-    """Somebody else confirmed it first: the confirm changed nothing."""
-
-    def __init__(self, target: str, by: str, at: datetime) -> None:
-        super().__init__(f"{target} already confirmed by {by} at {at.isoformat()}")
-        self.by = by
-        self.at = at
-
-
-class NotConfirmed(CancelbotError):
-    """An unconfirm of something that is not confirmed changed nothing."""
+    def __init__(self, message: str, *, ids: Sequence[int] = ()) -> None:
+        super().__init__(message)
+        self.ids = list(ids)
 
 
 class ConcurrentUpdate(CancelbotError):
     """Another process wrote the same rows at the same moment; the work can be retried."""
+
+
+class StorageError(CancelbotError):
+    """The database failed (unreachable, refused the statement); the message names what
+    failed, never the connection string."""
 
 
 class MarketplaceError(CancelbotError):

@@ -9,14 +9,13 @@ from datetime import datetime
 
 from core import rules
 from core.claims import ClaimState, ClaimType
-from core.errors import ConcurrentUpdate, InvalidInput
+from core.errors import InvalidInput
 from core.oms_events import OmsEvent, oms_event
 from core.orders import Order, OrderStatus, Phase
 from core.outbox import update_alert
 from core.ports import UnitOfWork
 from core.results import CancelResult, CsHistoryEntry, TargetKind
-
-IMPORT_ATTEMPTS = 3
+from core.transactions import in_transaction
 
 
 class StatusRegression(InvalidInput):
@@ -54,16 +53,9 @@ def import_orders(
     refused unless its management number is in `forced`; every status change re-classifies
     the results already applied to that order."""
     latest = {o.management_no: o for o in orders}  # a repeated row: the last one wins
-    for attempt in range(1, IMPORT_ATTEMPTS + 1):
-        try:
-            with make_uow() as uow:
-                outcome = _import(uow, latest, now, set(forced))
-                uow.commit()
-                return outcome
-        except ConcurrentUpdate:
-            if attempt == IMPORT_ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+    return in_transaction(
+        make_uow, lambda uow: _import(uow, latest, now, set(forced)), what="order import"
+    )
 
 
 def _import(
@@ -115,9 +107,17 @@ def _reclassify(
         history.append(CsHistoryEntry(no, now, f"주문상태 변경{mark}: {old.value} → {new.value}"))
         if uow.oms_events:
             events.append(
-                oms_event(OmsEvent.ORDER_STATUS_CHANGED, no, None, now, subject=new.value,
-                          old_status=old.value, new_status=new.value, forced=bool(mark))
-            )  # fmt: skip
+                oms_event(
+                    OmsEvent.ORDER_STATUS_CHANGED,
+                    no,
+                    None,
+                    now,
+                    subject=new.value,
+                    old_status=old.value,
+                    new_status=new.value,
+                    forced=bool(mark),
+                )
+            )
     changed: list[CancelResult] = []
     for result in uow.results.for_orders(list(moves)):
         if result.claim_state is ClaimState.WITHDRAWN or result.management_no is None:
@@ -143,8 +143,12 @@ def _reclassify(
     uow.results.update(changed)
     uow.history.add(history)
     uow.outbox.enqueue(
-        [update_alert(TargetKind.RESULT, r.id, f"reclassified:{now.isoformat()}")
-         for r in changed if r.id is not None] + events,
+        [
+            update_alert(TargetKind.RESULT, r.id, f"reclassified:{now.isoformat()}")
+            for r in changed
+            if r.id is not None
+        ]
+        + events,
         now,
-    )  # fmt: skip
+    )
     return [r.id for r in changed if r.id is not None]

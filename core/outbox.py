@@ -20,6 +20,15 @@ class OutboxKind(StrEnum):
     WEBHOOK = "webhook"  # an event for the order system
 
 
+# What the Slack side delivers; the rest (WEBHOOK) goes to the order system.
+SLACK_KINDS = (
+    OutboxKind.POST_ALERT,
+    OutboxKind.UPDATE_ALERT,
+    OutboxKind.THREAD_NOTE,
+    OutboxKind.DIGEST,
+)
+
+
 @dataclass(frozen=True)
 class OutboxItem:
     kind: OutboxKind

@@ -1,12 +1,12 @@
-"""The ports core needs from the outside world. Adapters implement them; tests fake them."""
+"""The ports core needs from the outside world: Protocols only. Adapters implement them;
+tests fake them (tests/fakes.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import Any, Protocol, Self
 
 from core.claims import Claim, ClaimKey
 from core.orders import Order
@@ -17,25 +17,11 @@ from core.results import (
     Category,
     ConfirmationEvent,
     CsHistoryEntry,
+    SummaryRow,
     TargetKind,
     Withdrawal,
 )
-
-if TYPE_CHECKING:
-    from core.sync import SyncState
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    """Unconfirmed results grouped by what App Home counts."""
-
-    category: Category
-    marketplace: str
-    partial: bool
-    unmatched: bool
-    anomaly: bool
-    after_shipping: bool
-    count: int
+from core.sync_state import SyncState
 
 
 class ClaimSource(Protocol):
@@ -51,9 +37,26 @@ class ClaimSource(Protocol):
 
     def fetch_claims(self, start: datetime, end: datetime) -> Sequence[Claim]: ...
 
+    def iter_claims(self, start: datetime, end: datetime) -> Iterator[Sequence[Claim]]:
+        """The same window page by page, so applying overlaps fetching; a source that cannot
+        page yields the whole window once."""
+        ...
+
+    def close(self) -> None:
+        """Free connections; the source is not used again."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class EventSender(Protocol):
+    """The order system's webhook."""
+
+    def send(self, idempotency_key: str, payload: dict[str, Any]) -> None:
+        """Deliver one event or raise core.errors.DeliveryError."""
+        ...
 
 
 class OrderRepository(Protocol):
@@ -209,6 +212,10 @@ class OutboxRepository(Protocol):
     def mark_retry(self, item_id: int, error: str, next_attempt_at: datetime) -> None: ...
 
     def pending_count(self, kinds: Collection[OutboxKind] | None = None) -> int: ...
+
+    def pending_targets(self, kind: OutboxKind, limit: int) -> list[tuple[TargetKind, int]]:
+        """The targets of undelivered items of `kind`, oldest first (read only)."""
+        ...
 
     def last_error(self, kinds: Collection[OutboxKind] | None = None) -> str | None: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Generic, TypeVar
 
@@ -88,10 +88,6 @@ class Page(Generic[T]):
     limit: int = 0
     # The highest result id when counted: "confirm all N" confirms only what was counted.
     snapshot_id: int = 0
-
-    @property
-    def has_next(self) -> bool:
-        return self.offset + len(self.items) < self.total
 
 
 _PHASES = {"after": Phase.AFTER_SHIPPING, "before": Phase.BEFORE_SHIPPING, "all": None}
@@ -212,11 +208,10 @@ def _apply_word(f: CancelFilter, word: str) -> CancelFilter:
     if key == "order":
         if not value.strip():
             raise _bad(
-                word, "order: needs a management number or marketplace order number",
-                "needs_value", "order",
-            )  # fmt: skip
+                word,
+                "order: needs a management number or marketplace order number",
+                "needs_value",
+                "order",
+            )
         return replace(f, order=value.strip())
     raise _bad(word, "unknown filter word", "unknown_filter_word")
-
-
-__all__ = ["USAGE", "CancelFilter", "Page", "field", "parse_filter"]

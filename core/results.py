@@ -124,3 +124,16 @@ class ConfirmationEvent:
     action: ConfirmAction
     actor: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """Unconfirmed results grouped by what App Home counts."""
+
+    category: Category
+    marketplace: str
+    partial: bool
+    unmatched: bool
+    anomaly: bool
+    after_shipping: bool
+    count: int

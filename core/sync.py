@@ -1,5 +1,6 @@
 """The sync engine: walk one account's windows, apply what the marketplace reports, and
-advance the watermark only after the window's results are committed."""
+advance the watermark only after the window's results are committed; and the account's
+sync lease, which keeps one replica syncing each account."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from core import services
+from core.apply import ApplyStats, apply_batch
 from core.claims import Claim
-from core.errors import CancelbotError, ConcurrentUpdate
-from core.ports import ClaimSource, UnitOfWork
+from core.errors import CancelbotError
+from core.ports import ClaimSource, Clock, UnitOfWork
+from core.sync_state import SyncState
+from core.transactions import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -25,21 +28,10 @@ PREFETCH_JOIN_SECONDS = 2.0
 
 
 @dataclass
-class SyncState:
-    account: str
-    marketplace: str
-    watermark: datetime | None = None  # everything before it has been applied
-    last_success_at: datetime | None = None
-    last_error: str | None = None
-    last_error_at: datetime | None = None
-    last_claim_at: datetime | None = None  # the newest claim this account ever reported
-
-
-@dataclass
 class SyncReport:
     account: str
     fetched: int = 0
-    stats: services.ApplyStats = field(default_factory=services.ApplyStats)
+    stats: ApplyStats = field(default_factory=ApplyStats)
     windows: int = 0
     error: str | None = None
 
@@ -92,14 +84,28 @@ def sync_account(
             report.windows += 1
     except (CancelbotError, StopRequested) as exc:
         report.error = str(exc) or exc.__class__.__name__
-    with make_uow() as uow:
-        if report.error is None:
+    if report.error is None:
+        with make_uow() as uow:
             uow.sync.record_success(source.account, source.marketplace, now)
-        else:
-            log.warning("sync failed: %s", report.error, extra={"account": source.account})
-            uow.sync.record_error(source.account, source.marketplace, report.error, now)
-        uow.commit()
+            uow.commit()
+    else:
+        record_failure(make_uow, source.account, source.marketplace, report.error, now)
     return report
+
+
+def never_synced(make_uow: Callable[[], UnitOfWork], account: str) -> bool:
+    with make_uow() as uow:
+        return uow.sync.get(account) is None
+
+
+def record_failure(
+    make_uow: Callable[[], UnitOfWork], account: str, marketplace: str, error: str, now: datetime
+) -> None:
+    """The account's last error, as App Home, /healthz and `cancelbot status` show it."""
+    log.warning("sync failed: %s", error, extra={"account": account})
+    with make_uow() as uow:
+        uow.sync.record_error(account, marketplace, error, now)
+        uow.commit()
 
 
 class StopRequested(Exception):
@@ -120,42 +126,33 @@ def _sync_window(
     should_stop: Callable[[], bool],
 ) -> None:
     fetched: list[Claim] = []
-    stream = _prefetch(_pages(source, start, end))
+    stream = _prefetch(iter(source.iter_claims(start, end)))
     pages: Iterable[Sequence[Claim]] = stream
-    for attempt in range(1, services.APPLY_ATTEMPTS + 1):
-        stats = services.ApplyStats()
-        try:
-            with make_uow() as uow:
-                for page in pages:
-                    if should_stop():
-                        raise StopRequested
-                    if attempt == 1:
-                        fetched.extend(page)
-                    for i in range(0, len(page), APPLY_BATCH):
-                        stats += services.apply_batch(uow, page[i : i + APPLY_BATCH], now)
-                newest = max((c.claimed_at for c in fetched), default=None)
-                uow.sync.set_watermark(state.account, state.marketplace, end, newest)
-                uow.commit()
-        except ConcurrentUpdate:
-            if attempt == services.APPLY_ATTEMPTS:
-                raise
-            # Another writer raced us: finish fetching, then apply the whole window again.
-            fetched.extend(claim for page in stream for claim in page)
-            pages = [list(fetched)]
-            continue
-        state.watermark = end
-        report.fetched += len(fetched)
-        report.stats += stats
-        return
+    first = True
 
+    def apply_window(uow: UnitOfWork) -> ApplyStats:
+        stats = ApplyStats()
+        for page in pages:
+            if should_stop():
+                raise StopRequested
+            if first:
+                fetched.extend(page)
+            for i in range(0, len(page), APPLY_BATCH):
+                stats += apply_batch(uow, page[i : i + APPLY_BATCH], now)
+        newest = max((c.claimed_at for c in fetched), default=None)
+        uow.sync.set_watermark(state.account, state.marketplace, end, newest)
+        return stats
 
-def _pages(source: ClaimSource, start: datetime, end: datetime) -> Iterator[Sequence[Claim]]:
-    """Page by page when the source can stream, else the whole window at once."""
-    stream = getattr(source, "iter_claims", None)
-    if stream is not None:
-        yield from stream(start, end)
-    else:
-        yield source.fetch_claims(start, end)
+    def refetch() -> None:
+        # Another writer raced us: finish fetching, then apply the whole window again.
+        nonlocal pages, first
+        fetched.extend(claim for page in stream for claim in page)
+        pages, first = [list(fetched)], False
+
+    stats = in_transaction(make_uow, apply_window, what="sync window", before_retry=refetch)
+    state.watermark = end
+    report.fetched += len(fetched)
+    report.stats += stats
 
 
 _DONE = object()
@@ -197,3 +194,59 @@ def _prefetch(pages: Iterator[Sequence[Claim]], depth: int = 8) -> Iterator[Sequ
                 buffer.get_nowait()
             except queue.Empty:
                 thread.join(timeout=0.05)
+
+
+# --- the account's sync lease ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who this process is (`owner`) and how long a lease it takes (`ttl`): a crashed
+    replica's accounts are synced by another once its lease runs out."""
+
+    owner: str
+    ttl: timedelta
+
+
+def take_lease(
+    make_uow: Callable[[], UnitOfWork], account: str, marketplace: str, lease: Lease, now: datetime
+) -> bool:
+    """Take or renew the account's lease; False while another owner holds a live one."""
+    with make_uow() as uow:
+        taken = uow.sync.try_lease(account, marketplace, lease.owner, now, lease.ttl)
+        uow.commit()
+    return taken
+
+
+def release_lease(make_uow: Callable[[], UnitOfWork], account: str, lease: Lease) -> None:
+    with make_uow() as uow:
+        uow.sync.release_lease(account, lease.owner)
+        uow.commit()
+
+
+def renewing(
+    make_uow: Callable[[], UnitOfWork],
+    account: str,
+    marketplace: str,
+    lease: Lease,
+    clock: Clock,
+    should_stop: Callable[[], bool],
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Callable[[], bool]:
+    """`should_stop` that also renews the lease a third of the way through it, so a long
+    pass keeps the account; if the lease was lost meanwhile, the pass stops at the next check."""
+    renewed = monotonic()
+
+    def check() -> bool:
+        nonlocal renewed
+        if should_stop():
+            return True
+        if monotonic() - renewed < lease.ttl.total_seconds() / 3:
+            return False
+        kept = take_lease(make_uow, account, marketplace, lease, clock.now())
+        renewed = monotonic()
+        if not kept:
+            log.warning("sync lease lost; stopping this pass", extra={"account": account})
+        return not kept
+
+    return check

@@ -22,18 +22,25 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import jobs
-from bot.blocks.alert import build_alert
-from bot.blocks.cancels_common import PAGE_SIZE
-from bot.blocks.results_page import build_results_page
-from bot.bootstrap import build, upgrade_database
-from bot.config import default_config
-from core import services
+from bot.runtime import jobs
+from bot.runtime.bootstrap import build, upgrade_database
+from bot.runtime.config import default_config
+from bot.slack.blocks.alert import build_alert
+from bot.slack.blocks.cancels_common import PAGE_SIZE
+from bot.slack.blocks.results_page import build_results_page
+from core import read_models
 from core.queries import CancelFilter
 
 TZ = ZoneInfo("Asia/Seoul")
-EMOJI = {":red_circle:": "🔴", ":warning:": "⚠️", ":white_check_mark:": "✅", ":package:": "📦",
-         ":bulb:": "💡", ":rotating_light:": "🚨", ":leftwards_arrow_with_hook:": "↩️"}  # fmt: skip
+EMOJI = {
+    ":red_circle:": "🔴",
+    ":warning:": "⚠️",
+    ":white_check_mark:": "✅",
+    ":package:": "📦",
+    ":bulb:": "💡",
+    ":rotating_light:": "🚨",
+    ":leftwards_arrow_with_hook:": "↩️",
+}
 CSS = """
 body { font-family: 'Noto Sans CJK KR', 'Noto Sans', 'Noto Color Emoji', sans-serif;
        background: #fff; margin: 0; }
@@ -110,8 +117,10 @@ def render_blocks(blocks: list[dict[str, Any]]) -> str:
                         f'<span class="btn {e.get("style", "")}">{text(e.get("text"))}</span>'
                     )
                 elif e.get("type") == "checkboxes":
-                    boxes = [f'<label class="cb">☐ {text(o.get("text"))}</label>'
-                             for o in e.get("options", [])]  # fmt: skip
+                    boxes = [
+                        f'<label class="cb">☐ {text(o.get("text"))}</label>'
+                        for o in e.get("options", [])
+                    ]
                     items.append("<div>" + "".join(boxes) + "</div>")
             parts.append('<div class="actions">' + "".join(items) + "</div>")
     return "".join(parts)
@@ -133,18 +142,32 @@ def screenshot(chromium: str, html_text: str, out: Path, height: int) -> None:
         source = Path(tmp) / "page.html"
         source.write_text(html_text, encoding="utf-8")
         subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={tmp}/profile", "--hide-scrollbars",
-             f"--window-size=760,{height}", f"--screenshot={out}", source.as_uri()],
-            check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp}/profile",
+                "--hide-scrollbars",
+                f"--window-size=760,{height}",
+                f"--screenshot={out}",
+                source.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
 
 
 def cancels_blocks(deps: Any, locale: str) -> list[dict[str, Any]]:
     """The default /cancels view (after shipping, unconfirmed), first page."""
     flt = CancelFilter()
-    page_ = services.list_results(deps.make_uow, flt, limit=PAGE_SIZE)
+    page_ = read_models.list_results(deps.make_uow, flt, limit=PAGE_SIZE)
     blocks, _ = build_results_page(
         page_, flt.words(), unconfirmed=page_.total, locale=locale, tz=TZ
     )
@@ -166,7 +189,7 @@ def main() -> None:
         upgrade_database(url)
         deps = build(url, TZ)
         jobs.sync_all(deps, default_config())
-        results = services.list_results(deps.make_uow, CancelFilter(partial=True)).items
+        results = read_models.list_results(deps.make_uow, CancelFilter(partial=True)).items
         blocks, _ = build_alert(results[0], locale=args.locale, tz=TZ)
         screenshot(chromium, page(blocks), out / "alert.png", 430)
         print(f"wrote {out / 'alert.png'}")

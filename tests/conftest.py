@@ -1,5 +1,9 @@
 """Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL when
-CANCELBOT_TEST_DATABASE_URL names one), and Hypothesis profiles."""
+CANCELBOT_TEST_DATABASE_URL names one), Hypothesis profiles, and the tier markers.
+
+Tiers follow the folders: tests/unit (core against fakes, pure code: `pytest -m unit`,
+seconds), tests/integration (SQLite/PostgreSQL, marketplace fakes over HTTP), tests/e2e
+(signed requests through the real Bolt app) and tests/system (real processes)."""
 
 from __future__ import annotations
 
@@ -146,3 +150,23 @@ def pg_url(_pg_migrated: str) -> str:
     """A real PostgreSQL, migrated and emptied; the test is skipped when none answers."""
     truncate_all(_pg_migrated)
     return _pg_migrated
+
+
+TIERS = {
+    "unit": "unit",
+    "integration": "integration",
+    "marketplaces": "integration",
+    "e2e": "e2e",
+    "system": "system",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test is marked with its tier, from the folder it lives in."""
+    root = Path(__file__).parent
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(root).parts
+        tier = TIERS.get(parts[0]) if len(parts) > 1 else None
+        if tier is None:
+            raise pytest.UsageError(f"{item.nodeid} is outside the tier folders")
+        item.add_marker(getattr(pytest.mark, tier))

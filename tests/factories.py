@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,16 @@ from core.orders import Order, OrderStatus
 
 _seq = itertools.count(1)
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """core.ports.Clock that always says the same time."""
+
+    at: datetime
+
+    def now(self) -> datetime:
+        return self.at
 
 
 def unique(prefix: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from adapters.db.tables import AlertMessageRow, OutboxRow, SyncStateRow
 from core.outbox import OutboxItem, OutboxKind
 from core.results import TargetKind
-from core.sync import SyncState
+from core.sync_state import SyncState
 
 ERROR_TEXT_MAX = 1000
 
@@ -226,6 +226,19 @@ class SqlOutboxRepository:
     def pending_count(self, kinds: Collection[OutboxKind] | None = None) -> int:
         stmt = select(func.count()).select_from(OutboxRow).where(self._pending(kinds))
         return int(self.session.execute(stmt).scalar_one())
+
+    def pending_targets(self, kind: OutboxKind, limit: int) -> list[tuple[TargetKind, int]]:
+        stmt = (
+            select(OutboxRow.target, OutboxRow.target_id)
+            .where(
+                self._pending([kind]),
+                OutboxRow.target.is_not(None),
+                OutboxRow.target_id.is_not(None),
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        return [(TargetKind(str(t)), int(i or 0)) for t, i in self.session.execute(stmt)]
 
     def last_error(self, kinds: Collection[OutboxKind] | None = None) -> str | None:
         stmt = (

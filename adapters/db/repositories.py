@@ -28,13 +28,13 @@ from adapters.db.tables import (
 from core.claims import Claim, ClaimKey, ClaimState, ClaimType
 from core.errors import ConcurrentUpdate
 from core.orders import Order, Phase
-from core.ports import SummaryRow
 from core.queries import CancelFilter
 from core.results import (
     CancelResult,
     Category,
     ConfirmationEvent,
     CsHistoryEntry,
+    SummaryRow,
     TargetKind,
     Withdrawal,
 )

@@ -6,7 +6,7 @@ from datetime import tzinfo
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.db.coordination import (
@@ -21,7 +21,7 @@ from adapters.db.repositories import (
     SqlResultRepository,
     SqlWithdrawalRepository,
 )
-from core.errors import ConcurrentUpdate
+from core.errors import ConcurrentUpdate, StorageError
 from core.ports import (
     AlertMessageRepository,
     AuditLog,
@@ -79,12 +79,19 @@ class SqlAlchemyUnitOfWork:
             self.session.close()
         if isinstance(exc, DBAPIError) and _retryable(exc):
             raise ConcurrentUpdate(str(exc.orig)) from exc
+        if isinstance(exc, SQLAlchemyError):
+            # Callers know core's errors only; the driver's own words say what failed.
+            raise StorageError(describe(exc)) from exc
 
     def commit(self) -> None:
         try:
             self.session.commit()
         except IntegrityError as exc:
             raise ConcurrentUpdate("another process wrote the same rows first") from exc
+        except DBAPIError as exc:
+            if _retryable(exc):
+                raise ConcurrentUpdate(str(exc.orig)) from exc
+            raise StorageError(describe(exc)) from exc
 
     def rollback(self) -> None:
         self.session.rollback()
@@ -92,3 +99,10 @@ class SqlAlchemyUnitOfWork:
 
 def _retryable(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def describe(exc: SQLAlchemyError) -> str:
+    """The failure as the driver put it (first line), without SQLAlchemy's statement dump."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    return f"{exc.__class__.__name__}: {first}" if first else exc.__class__.__name__

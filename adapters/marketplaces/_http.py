@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -23,6 +25,7 @@ from adapters.marketplaces._json import GarbledBody, JsonNode
 from adapters.marketplaces._ratelimit import RateLimit, TokenBucket
 from adapters.marketplaces._retry import RetryPolicy
 from adapters.marketplaces._time import SystemClock
+from core.claims import Claim
 from core.errors import MarketplaceError
 from core.ports import Clock
 
@@ -255,10 +258,17 @@ class JsonHttp:
         return self.error(text, label, code=code, status=outcome.status_code, retryable=transient)
 
 
-class HttpClaimSource:
+class HttpClaimSource(ABC):
     """What every HTTP marketplace source shares: its JsonHttp, closing, `with` support."""
 
     _http: JsonHttp
+
+    @abstractmethod
+    def fetch_claims(self, start: datetime, end: datetime) -> Sequence[Claim]: ...
+
+    def iter_claims(self, start: datetime, end: datetime) -> Iterator[Sequence[Claim]]:
+        """The window in one piece; sources whose API pages override this to stream."""
+        yield self.fetch_claims(start, end)
 
     def close(self) -> None:
         self._http.client.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -66,19 +66,32 @@ SCENARIOS: tuple[_Scenario, ...] = (
     _Scenario(OrderStatus.INVOICED, 1, ClaimType.CANCEL, ((24, ClaimState.COMPLETED),), 1),
     _Scenario(OrderStatus.RECEIVED, 3, ClaimType.CANCEL, ((22, ClaimState.REQUESTED),), 1),
     _Scenario(
-        OrderStatus.RECEIVED, 1, ClaimType.CANCEL,
-        ((20, ClaimState.REQUESTED), (6, ClaimState.COMPLETED)), 1,
+        OrderStatus.RECEIVED,
+        1,
+        ClaimType.CANCEL,
+        ((20, ClaimState.REQUESTED), (6, ClaimState.COMPLETED)),
+        1,
     ),
     _Scenario(
-        OrderStatus.INVOICED, 2, ClaimType.CANCEL,
-        ((18, ClaimState.REQUESTED), (4, ClaimState.WITHDRAWN)), 2,
+        OrderStatus.INVOICED,
+        2,
+        ClaimType.CANCEL,
+        ((18, ClaimState.REQUESTED), (4, ClaimState.WITHDRAWN)),
+        2,
     ),
-    _Scenario(OrderStatus.SHIPPED, 1, ClaimType.RETURN, ((16, ClaimState.COMPLETED),), 1,
-              in_order_book=False, shipped_hint=True),
+    _Scenario(
+        OrderStatus.SHIPPED,
+        1,
+        ClaimType.RETURN,
+        ((16, ClaimState.COMPLETED),),
+        1,
+        in_order_book=False,
+        shipped_hint=True,
+    ),
     _Scenario(OrderStatus.RECEIVED, 1, ClaimType.RETURN, ((14, ClaimState.COMPLETED),), 1),
     _Scenario(OrderStatus.SHIPPED, 2, ClaimType.CANCEL, ((12, ClaimState.COMPLETED),), None),
     _Scenario(OrderStatus.SHIPPED, 1, ClaimType.RETURN, ((2, ClaimState.COMPLETED),), 1),
-)  # fmt: skip
+)
 
 
 class SandboxMarketplace:
@@ -106,8 +119,15 @@ class SandboxMarketplace:
             for hours, state in sc.states:
                 at = anchor - timedelta(hours=hours)
                 claimed = anchor - timedelta(hours=sc.states[0][0])
-                claim = self._claim(order, f"SBC-{seed}-{n:03d}", sc.claim_type, state,
-                                    sc.cancel_qty, claimed, sc.shipped_hint)  # fmt: skip
+                claim = self._claim(
+                    order,
+                    f"SBC-{seed}-{n:03d}",
+                    sc.claim_type,
+                    state,
+                    sc.cancel_qty,
+                    claimed,
+                    sc.shipped_hint,
+                )
                 self._scenario_events.append(Event(at, claim))
         self._pool = [
             self._order(f"SB-{seed}-P{k:03d}", _pool_status(k), 1 + k % 3, rng)
@@ -177,8 +197,9 @@ class SandboxMarketplace:
                 else ClaimType.CANCEL
             )
             qty = 1 if k % 5 == 0 else order.quantity
-            claim = self._claim(order, f"SBC-{self.seed}-P{k:03d}", kind, ClaimState.COMPLETED,
-                                qty, at, None)  # fmt: skip
+            claim = self._claim(
+                order, f"SBC-{self.seed}-P{k:03d}", kind, ClaimState.COMPLETED, qty, at, None
+            )
             out.append(Event(at, claim))
             k += 1
         return out
@@ -204,6 +225,12 @@ class SandboxClaimSource:
     def fetch_claims(self, start: datetime, end: datetime) -> Sequence[Claim]:
         until = min(end, self.clock.now())
         return [e.claim for e in self.world.events(until) if start <= e.at < until]
+
+    def iter_claims(self, start: datetime, end: datetime) -> Iterator[Sequence[Claim]]:
+        yield self.fetch_claims(start, end)
+
+    def close(self) -> None:
+        """Nothing to free: the world lives in memory."""
 
 
 def anchor_now(clock: Clock) -> datetime:

@@ -12,7 +12,7 @@ import httpx
 from adapters.marketplaces._time import KST
 from adapters.marketplaces.eleventh_street import EleventhStreetClaimSource
 from adapters.marketplaces.esm import ESM_CANCEL_STATES, ESM_RETURN_STATES, EsmClaimSource
-from core import services
+from core import order_book, read_models
 from core.claims import ClaimState
 from core.orders import Order, OrderStatus, Phase
 from core.ports import UnitOfWork
@@ -72,12 +72,12 @@ def test_11st_window_at_the_3000_row_cap_is_split_and_every_claim_stored(
     # Results: every requested or completed cancel and every completed return (10 + 10 + 10
     # of the others); withdrawals of unknown claims and pending returns create none.
     assert report.stats.new == 3630
-    assert services.list_results(make_uow, ALL).total == 3630
+    assert read_models.list_results(make_uow, ALL).total == 3630
 
     clock.advance(timedelta(hours=1))
     again = sync_account(make_uow, source, clock.now(), lookback=LOOKBACK)
     assert again.error is None and again.windows == 1 and again.stats.new == 0
-    assert services.list_results(make_uow, ALL).total == 3630
+    assert read_models.list_results(make_uow, ALL).total == 3630
 
 
 def test_esm_walks_a_30_day_lookback_7_days_at_a_time(make_uow: MakeUow, clock: FakeTime) -> None:
@@ -86,7 +86,7 @@ def test_esm_walks_a_30_day_lookback_7_days_at_a_time(make_uow: MakeUow, clock: 
     rows = make_claims(100, start + timedelta(hours=1))  # one every 7 h over 29 days
     fake = FakeEsm(clock=clock, claims=rows)
     # The order of the first completed cancel is in the order book, with 2 units, not shipped.
-    services.import_orders(
+    order_book.import_orders(
         make_uow,
         [
             Order(
@@ -137,7 +137,7 @@ def test_esm_walks_a_30_day_lookback_7_days_at_a_time(make_uow: MakeUow, clock: 
         )
         in (ClaimState.REQUESTED, ClaimState.COMPLETED)
     }
-    results = services.list_results(make_uow, ALL, limit=500).items
+    results = read_models.list_results(make_uow, ALL, limit=500).items
     assert {(r.claim_id.split("-")[0], int(r.marketplace_order_id)) for r in results} == kept
 
     by_id = {r.claim_id: r for r in results}

@@ -1,0 +1,251 @@
+"""The `cancelbot` commands: each reads its input, calls core's use cases through `Deps`, and
+prints (bot.cli.present). Settings come from the environment once (bot.runtime.settings)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from bot.cli import present
+from bot.runtime import bootstrap
+from bot.runtime.config import Config, load_config
+from bot.runtime.deps import Deps
+from bot.runtime.settings import Settings, load_settings, safe_url
+from core import confirmation, csv_import, dashboard, order_book, read_models
+from core.apply import ApplyStats, apply_claims
+from core.errors import CancelbotError, InvalidInput
+from core.queries import parse_filter
+from core.results import TargetKind
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+DEFAULT_LIMIT = 50
+CLAIMS_BATCH = 1000
+
+
+class UsageError(InvalidInput):
+    """Bad command-line input (exit 2)."""
+
+
+@dataclass
+class Cli:
+    """What a command may need, made when first asked for: the settings, the configuration
+    and the wired dependencies."""
+
+    environ: Mapping[str, str]
+    _opened: list[Deps] = field(default_factory=list)
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.environ, need_slack=False)
+
+    def config(self, *, secrets: bool = False) -> Config:
+        """The accounts file; `secrets`: the variables it names must be set (a sync)."""
+        return load_config(self.settings.config_path, self.environ, secrets=secrets)
+
+    def deps(self, config: Config | None = None) -> Deps:
+        """Wired to the database. Pass the config for commands that change something, so
+        they queue the order system's events like every other path."""
+        deps = bootstrap.from_settings(self.settings, config)
+        self._opened.append(deps)
+        return deps
+
+    @contextmanager
+    def session(self) -> Iterator[Cli]:
+        try:
+            yield self
+        finally:
+            for deps in self._opened:
+                deps.close()
+
+
+Command = Callable[[argparse.Namespace, Cli], int]
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _ids(values: Sequence[str]) -> list[int]:
+    out = []
+    for v in values:
+        if not v.isdigit() or int(v) <= 0:
+            raise UsageError(f"{v!r} is not a result id (a positive whole number, e.g. 12)")
+        out.append(int(v))
+    return out
+
+
+def cmd_db_upgrade(args: argparse.Namespace, cli: Cli) -> int:
+    url = cli.settings.database_url
+    head = bootstrap.upgrade_database(url)
+    print(f"database {safe_url(url)} is at revision {head}")
+    return EXIT_OK
+
+
+def cmd_orders_import(args: argparse.Namespace, cli: Cli) -> int:
+    deps = cli.deps(cli.config())
+    orders = csv_import.read_orders(_read(args.file), deps.tz)
+    outcome = order_book.import_orders(deps.make_uow, orders, deps.clock.now())
+    print(
+        f"orders: {outcome.created} created, {outcome.updated} updated, "
+        f"{outcome.unchanged} unchanged"
+    )
+    return EXIT_OK
+
+
+def cmd_claims_import(args: argparse.Namespace, cli: Cli) -> int:
+    deps = cli.deps(cli.config())
+    claims = csv_import.read_claims(_read(args.file), deps.tz)
+    stats = ApplyStats()
+    for start in range(0, len(claims), CLAIMS_BATCH):
+        batch = claims[start : start + CLAIMS_BATCH]
+        stats += apply_claims(deps.make_uow, batch, deps.clock.now())
+    print(
+        f"claims: {stats.new} new, {stats.updated} updated, {stats.unchanged} unchanged, "
+        f"{stats.unmatched} unmatched, {stats.skipped} skipped (not a result yet)"
+    )
+    return EXIT_OK
+
+
+def cmd_results(args: argparse.Namespace, cli: Cli) -> int:
+    flt = parse_filter(args.filter)
+    deps = cli.deps()
+    page = read_models.list_results(deps.make_uow, flt, limit=args.limit, offset=args.offset)
+    if args.json:
+        print(present.dumps([present.result_json(r, deps.tz) for r in page.items]))
+        return EXIT_OK
+    print(f"filter: {flt}")
+    print(present.results_table(page.items, deps.tz))
+    shown = f"{page.offset + 1}-{page.offset + len(page.items)}" if page.items else "0"
+    print(f"{shown} of {page.total} result(s)")
+    return EXIT_OK
+
+
+def cmd_withdrawals(args: argparse.Namespace, cli: Cli) -> int:
+    flt = parse_filter(args.filter)
+    deps = cli.deps()
+    page = read_models.list_withdrawals(deps.make_uow, flt, limit=args.limit, offset=args.offset)
+    if args.json:
+        print(present.dumps([present.withdrawal_json(v.withdrawal, deps.tz) for v in page.items]))
+        return EXIT_OK
+    print(present.withdrawals_table([v.withdrawal for v in page.items], deps.tz))
+    print(f"{len(page.items)} of {page.total} withdrawal(s)")
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace, cli: Cli) -> int:
+    deps = cli.deps()
+    details = read_models.order_details(deps.make_uow, args.management_no)
+    if args.json:
+        print(present.dumps(present.details_json(details, deps.tz)))
+    else:
+        print(present.details_text(details, deps.tz))
+    return EXIT_OK
+
+
+def confirmation_command(
+    action: Callable[..., list[confirmation.ConfirmOutcome]],
+) -> Command:
+    def run(args: argparse.Namespace, cli: Cli) -> int:
+        ids = _ids(args.ids)
+        by = args.by.strip()
+        if not by:
+            raise UsageError("--by needs a name (who is confirming)")
+        target = TargetKind.WITHDRAWAL if args.withdrawal else TargetKind.RESULT
+        deps = cli.deps(cli.config())
+        outcomes = action(deps.make_uow, target, ids, by, deps.clock.now())
+        if args.json:
+            print(present.dumps([present.outcome_json(o, deps.tz) for o in outcomes]))
+            return EXIT_OK
+        for o in outcomes:
+            print(present.outcome_text(o, by, deps.tz))
+        return EXIT_OK
+
+    return run
+
+
+def cmd_sync(args: argparse.Namespace, cli: Cli) -> int:
+    from bot.runtime import jobs
+
+    config = cli.config(secrets=True)
+    deps = cli.deps(config)
+    results = jobs.sync_all(deps, config, args.account)
+    rows = []
+    failed = False
+    for item in results:
+        r = item.report
+        if r is None:
+            rows.append([item.account.name, "-", "-", "-", "-", "-", item.skipped_reason or ""])
+            continue
+        failed = failed or not r.ok
+        s = r.stats
+        rows.append(
+            [
+                r.account,
+                str(r.fetched),
+                str(s.new),
+                str(s.updated),
+                str(s.unchanged),
+                str(s.unmatched),
+                r.error or "",
+            ]
+        )
+    headers = ["ACCOUNT", "FETCHED", "NEW", "UPDATED", "UNCHANGED", "UNMATCHED", "ERROR"]
+    print(present.table(headers, rows))
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, cli: Cli) -> int:
+    from bot.runtime import process
+
+    return process.run(args)
+
+
+def cmd_status(args: argparse.Namespace, cli: Cli) -> int:
+    deps = cli.deps()
+    health = dashboard.health(deps.make_uow)
+    if args.json:
+        print(present.dumps(present.health_json(health, deps.tz)))
+        return EXIT_OK
+    print(present.health_text(health, deps.tz))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, cli: Cli) -> int:
+    from bot.cli.demo import run_demo, slack_poster
+
+    settings = cli.settings
+    locale = args.locale or settings.locale.value
+    poster = None
+    if args.slack:
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", settings.bot_token),
+                ("CANCELBOT_ALERT_CHANNEL", settings.alert_channel),
+            )
+            if not value
+        ]
+        if missing:
+            raise UsageError(f"--slack needs {' and '.join(missing)} in the environment")
+        poster = slack_poster(settings, locale)
+    return run_demo(args.dir, locale=locale, tz=settings.timezone, post_to_slack=poster)
+
+
+def describe_failure(exc: CancelbotError, cli: Cli) -> str:
+    """The message for an operational failure; a database one names the (masked) URL."""
+    from core.errors import StorageError
+
+    if isinstance(exc, StorageError):
+        try:
+            url = safe_url(cli.settings.database_url)
+        except InvalidInput:
+            url = "DATABASE_URL"
+        return f"database error ({url}): {exc}"
+    return f"error: {exc}"

@@ -1,0 +1,314 @@
+"""`cancelbot run`: the Bolt app, the scheduler and the HTTP server in one process.
+
+Socket Mode when SLACK_APP_TOKEN is set (no public URL needed; /healthz is still served on
+--port), HTTP mode otherwise (Slack requests at /slack/events on --port). SIGTERM or
+SIGINT stops everything within a few seconds: the HTTP server and the Socket Mode
+connection first, then the scheduler, whose jobs see the stop flag and abandon cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from http import HTTPStatus
+from types import FrameType
+from typing import Any, Final
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.runtime import bootstrap
+from bot.runtime.config import Config, load_config
+from bot.runtime.deps import Deps
+from bot.runtime.logs import configure_logging
+from bot.runtime.orders_api import post_orders
+from bot.runtime.scheduler import build_scheduler
+from bot.runtime.server import (
+    HEALTH_PATH,
+    Handler,
+    HttpServer,
+    Request,
+    Response,
+    Router,
+    build_router,
+)
+from bot.runtime.settings import Settings, SettingsError, load_settings
+from bot.slack.app import create_app
+from bot.slack.client import AUTH_ERRORS, make_client
+from bot.slack.pacing import SystemTimer, Timer
+from bot.slack.publisher import Publisher
+from core import dashboard
+from core.errors import CancelbotError, InvalidInput
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT: Final = 3000
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+STOP_GRACE: Final = 8.0  # seconds the scheduler's running jobs get to finish
+
+
+# --- health --------------------------------------------------------------------------
+
+
+def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, JSON body) of /healthz: 200 when the database answers, else 503."""
+    report: dict[str, Any] = {"status": "ok", "mode": mode}
+    try:
+        health = dashboard.health(deps.make_uow)
+    except Exception as exc:
+        # Any failure here means "not healthy"; only the class name is shown, since a
+        # driver message may quote the connection string.
+        log.warning("health check: database unreachable (%s)", exc.__class__.__name__)
+        report |= {"status": "error", "database": {"ok": False, "error": exc.__class__.__name__}}
+        return HTTPStatus.SERVICE_UNAVAILABLE, report
+    accounts = []
+    for account in config.accounts:
+        status = health.account(account.name)
+        state = status.state if status else None
+        accounts.append(
+            {
+                "name": account.name,
+                "marketplace": account.marketplace,
+                "last_success_at": _iso(state.last_success_at if state else None),
+                "last_error": state.last_error if state else None,
+                "last_error_at": _iso(state.last_error_at if state else None),
+                "last_claim_at": _iso(state.last_claim_at if state else None),
+            }
+        )
+    report |= {
+        "database": {"ok": True},
+        "accounts": accounts,
+        "outbox": {"pending": health.slack.pending, "last_error": health.slack.last_error},
+        "oms_webhook": {
+            "configured": bool(config.oms_webhook_url),
+            "pending": health.oms_webhook.pending,
+            "last_error": health.oms_webhook.last_error,
+        },
+    }
+    return HTTPStatus.OK, report
+
+
+def health_handler(deps: Deps, config: Config, *, mode: str) -> Handler:
+    def handle(request: Request) -> Response:
+        status, body = health_report(deps, config, mode=mode)
+        return Response.json(status, body)
+
+    return handle
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# --- the process ---------------------------------------------------------------------
+
+
+class Runtime:
+    """Everything `cancelbot run` starts, startable and stoppable in-process (tests)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        config: Config,
+        deps: Deps,
+        *,
+        port: int = DEFAULT_PORT,
+        host: str = "0.0.0.0",
+        client: WebClient | None = None,
+        timer: Timer | None = None,
+        start_syncs_now: bool = True,
+        routes: Iterable[tuple[str, str, Handler]] = (),
+    ) -> None:
+        """`routes` are extra (method, path, handler) entries for the HTTP server, e.g.
+        ("POST", "/api/orders", handler); they are served in both modes."""
+        self.settings = settings
+        self.config = config
+        self.deps = deps
+        self.stop_event = threading.Event()
+        self.client = client or make_client(settings.bot_token, settings.api_url)
+        self.app: App = create_app(deps, settings, config, client=self.client)
+        self.mode = "socket" if settings.socket_mode else "http"
+        self.publisher = Publisher(
+            deps.make_uow,
+            self.client,
+            channel=settings.alert_channel,
+            locale=settings.locale.value,
+            tz=settings.timezone,
+            clock=deps.clock,
+            timer=timer or SystemTimer(self.stop_event),
+            backlog_threshold=config.alert_backlog_threshold,
+            post_interval=settings.post_interval,
+            should_stop=self.stop_event.is_set,
+        )
+        self.scheduler = build_scheduler(
+            deps,
+            config,
+            self.publisher,
+            tz=settings.timezone,
+            stop=self.stop_event,
+            start_syncs_now=start_syncs_now,
+        )
+        self.router: Router = build_router(
+            None if settings.socket_mode else self.app,
+            health_handler(deps, config, mode=self.mode),
+        )
+        # POST /api/orders answers 404 by itself while CANCELBOT_API_TOKEN is not set.
+        self.router.add("POST", ORDERS_PATH, orders_handler(deps, settings.api_token))
+        for method, path, handler in routes:
+            self.router.add(method, path, handler)
+        self._address = (host, port)
+        self._server: HttpServer | None = None
+        self._server_thread: threading.Thread | None = None
+        self._socket: SocketModeHandler | None = None
+        self._stopped = False
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the runtime is not started")
+        return self._server.base_url
+
+    def start(self) -> Runtime:
+        self._server = HttpServer(self._address, self.router)
+        self._server_thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name="http",
+            daemon=True,
+        )
+        self._server_thread.start()
+        if self.settings.app_token is not None:
+            self._socket = SocketModeHandler(
+                self.app, app_token=self.settings.app_token, web_client=self.client
+            )
+            self._socket.connect()  # type: ignore[no-untyped-call]
+        self.scheduler.start()
+        log.info(
+            "cancelbot running: %s mode, health at %s%s, %d account(s)",
+            self.mode,
+            self.base_url,
+            HEALTH_PATH,
+            len(self.config.accounts),
+        )
+        return self
+
+    def stop(self, grace: float = STOP_GRACE) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.stop_event.set()
+        if self._socket is not None:
+            self._socket.close()  # type: ignore[no-untyped-call]
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self.scheduler.running:
+            # shutdown(wait=True) waits for running jobs; they see stop_event and end at
+            # their next check, but a marketplace call in flight is not cut off: give it
+            # `grace` seconds.
+            waiter = threading.Thread(target=self.scheduler.shutdown, name="scheduler-stop")
+            waiter.start()
+            waiter.join(grace)
+            if waiter.is_alive():
+                log.warning("a job is still running after %.0fs; stopping anyway", grace)
+        log.info("cancelbot stopped")
+
+
+ORDERS_PATH: Final = "/api/orders"
+
+
+def orders_handler(deps: Deps, token: str | None) -> Handler:
+    def handle(request: Request) -> Response:
+        headers = {"authorization": request.header("authorization") or ""}
+        answer = post_orders(deps, token, headers, request.body)
+        return Response.json(answer.status, answer.body)
+
+    return handle
+
+
+def check_token(client: WebClient) -> str | None:
+    """A problem with SLACK_BOT_TOKEN that Slack reported, or None.
+
+    Slack being unreachable is not a settings problem: the bot starts and retries."""
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        if code in AUTH_ERRORS:
+            return f"SLACK_BOT_TOKEN was refused by Slack ({code})"
+        log.warning("auth.test failed (%s); starting anyway", code or exc.response.status_code)
+    except (SlackClientError, OSError) as exc:
+        log.warning("Slack is unreachable at start-up (%s); starting anyway", type(exc).__name__)
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """The `cancelbot run` command: blocks until SIGTERM/SIGINT; returns the exit code."""
+    port = int(getattr(args, "port", DEFAULT_PORT) or DEFAULT_PORT)
+    environ = dict(os.environ)  # read once; everything below is given what it needs
+    try:
+        settings = load_settings(environ)
+    except SettingsError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    configure_logging(settings.secrets())
+    try:
+        config = load_config(settings.config_path, environ)
+    except InvalidInput as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    configure_logging([*settings.secrets(), *config.secrets()])
+    try:
+        deps = bootstrap.from_settings(settings, config)
+    except CancelbotError as exc:
+        _error(f"database: {exc}")
+        return EXIT_FAILURE
+    try:
+        return _serve(settings, config, deps, port)
+    finally:
+        deps.close()
+
+
+def _serve(settings: Settings, config: Config, deps: Deps, port: int) -> int:
+    runtime = Runtime(settings, config, deps, port=port)
+    problem = check_token(runtime.client)
+    if problem:
+        _error(problem)
+        return EXIT_USAGE
+    stop = runtime.stop_event
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+        signal.signal(signum, signal.SIG_DFL)  # a second signal ends the process at once
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        try:
+            runtime.start()
+        except SlackApiError as exc:
+            code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+            _error(f"Socket Mode did not connect: SLACK_APP_TOKEN was refused ({code})")
+            return EXIT_USAGE
+        except (OSError, SlackClientError) as exc:
+            _error(f"cannot listen on port {port} or reach Slack: {type(exc).__name__}: {exc}")
+            return EXIT_FAILURE
+        while not stop.wait(0.5):
+            pass
+        return EXIT_OK
+    finally:
+        runtime.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _error(message: str) -> None:
+    print(f"cancelbot: error: {message}", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""The Slack app: listeners, Block Kit builders, alerts and their delivery."""

@@ -1,0 +1,63 @@
+"""A channel alert rendered from what core knows now: the outbox's posts and updates and the
+listeners' in-place refreshes render the same way, so a late or repeated delivery shows the
+current state, never an old one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from bot.slack.blocks import build_alert, build_withdrawal_alert
+from core.outbox import needs_alert
+from core.ports import UnitOfWork
+from core.read_models import AlertSubject, alert_subject
+from core.results import TargetKind
+
+METADATA_EVENT: Final = "cancelbot_alert"
+
+
+@dataclass(frozen=True)
+class RenderedAlert:
+    blocks: list[dict[str, Any]]
+    text: str
+    wanted: bool  # whether the target gets a channel alert at all (SPEC §4)
+    message: tuple[str, str] | None  # (channel, ts) once posted
+
+
+def render(subject: AlertSubject, *, locale: str, tz: ZoneInfo) -> RenderedAlert:
+    if subject.withdrawal is not None:
+        view = subject.withdrawal
+        blocks, text = build_withdrawal_alert(view.withdrawal, view.origin, locale=locale, tz=tz)
+        return RenderedAlert(blocks, text, True, subject.message)
+    result = subject.result
+    if result is None:
+        raise ValueError("an alert subject with neither a result nor a withdrawal")
+    # Showing when the marketplace last changed the claim tells people an updated message is
+    # not the one they read before; derived from the row, so re-rendering the same state
+    # gives the same message.
+    changed = result.updated_at if result.updated_at > result.created_at else None
+    blocks, text = build_alert(result, locale=locale, tz=tz, now=changed)
+    return RenderedAlert(blocks, text, needs_alert(result), subject.message)
+
+
+def render_alert(
+    make_uow: Callable[[], UnitOfWork],
+    target: TargetKind,
+    target_id: int,
+    *,
+    locale: str,
+    tz: ZoneInfo,
+) -> RenderedAlert | None:
+    """The alert of a result or withdrawal as the database has it now; None if it is gone."""
+    subject = alert_subject(make_uow, target, target_id)
+    return None if subject is None else render(subject, locale=locale, tz=tz)
+
+
+def alert_metadata(target: TargetKind, target_id: int) -> dict[str, Any]:
+    """Message metadata that names the alert's target: ids only, never customer data."""
+    return {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"target": target.value, "target_id": target_id},
+    }

@@ -1,0 +1,163 @@
+"""The channel alert for one cancel result (SPEC §4 "Channel alerts")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.i18n import format_datetime, t
+from bot.slack.blocks.common import (
+    SEPARATOR,
+    SHORT_PRODUCT_MAX,
+    Block,
+    button,
+    category_label,
+    confirmation_blocks,
+    context,
+    field,
+    header,
+    marketplace_label,
+    mrkdwn,
+    product_text,
+    quantity,
+    safe,
+    section,
+    stored_id,
+    when,
+)
+from bot.slack.ids import ActionId, BlockId
+from core.results import CancelResult
+
+
+def build_alert(
+    result: CancelResult,
+    *,
+    locale: str,
+    tz: ZoneInfo,
+    account_label: str | None = None,
+    now: datetime | None = None,
+) -> tuple[list[Block], str]:
+    """Blocks and notification text of `result`'s alert, confirmed or not.
+
+    `account_label` replaces the account's code in the text (e.g. "쿠팡 본점");
+    `now`, when given, is shown as the time the message was last rendered, so people can
+    tell that a message was refreshed after the marketplace changed the claim.
+    """
+    result_id = stored_id(result.id, "cancel result")
+    flags = _flags(result, locale)
+    category = category_label(locale, result.category)
+    marketplace = marketplace_label(locale, result.marketplace)
+    account = safe(account_label or result.account)
+
+    blocks: list[Block] = [
+        header(SEPARATOR.join([category, *flags]), block_id=BlockId.ALERT_HEADER)
+    ]
+    warnings = _warnings(result, locale)
+    if warnings:
+        blocks.append(section(mrkdwn("\n".join(warnings))))
+    blocks.append(
+        section(
+            fields=[
+                field(
+                    t(locale, "field.marketplace"),
+                    t(
+                        locale,
+                        "value.marketplace_account",
+                        marketplace=marketplace,
+                        account=account,
+                    ),
+                ),
+                field(t(locale, "field.management_no"), _management_no(result, locale)),
+                field(t(locale, "field.marketplace_order_id"), safe(result.marketplace_order_id)),
+                field(
+                    t(locale, "field.quantity"),
+                    quantity(locale, result.cancel_qty, result.ordered_qty),
+                ),
+                field(t(locale, "field.shipped_at"), when(result.shipped_at, locale, tz)),
+                field(t(locale, "field.claimed_at"), format_datetime(result.claimed_at, tz)),
+                field(
+                    t(locale, "field.claim_state"),
+                    t(locale, f"claim_state.{result.claim_state.value}"),
+                ),
+            ],
+            block_id=BlockId.ALERT_FIELDS,
+        )
+    )
+    blocks.append(
+        section(
+            product_text(result.product_name, result.option, locale), block_id=BlockId.ALERT_PRODUCT
+        )
+    )
+    blocks.append(
+        section(
+            mrkdwn(
+                t(
+                    locale,
+                    "alert.guidance",
+                    guidance=t(locale, f"guidance.{result.category.value}"),
+                )
+            ),
+            block_id=BlockId.ALERT_GUIDANCE,
+        )
+    )
+    about = [
+        t(locale, f"phase.{result.phase.value}"),
+        t(locale, f"claim_type.{result.claim_type.value}"),
+    ]
+    if now is not None:
+        about.append(t(locale, "alert.updated", at=format_datetime(now, tz)))
+    blocks.append(context(SEPARATOR.join(about)))
+
+    blocks += confirmation_blocks(
+        confirmed_by=result.confirmed_by,
+        confirmed_at=result.confirmed_at,
+        item_id=result_id,
+        confirm_action=ActionId.CANCEL_CONFIRM,
+        undo_action=ActionId.CANCEL_UNCONFIRM,
+        details=button(t(locale, "button.details"), ActionId.CANCEL_DETAILS, result_id),
+        locale=locale,
+        tz=tz,
+        confirmed_block_id=BlockId.ALERT_CONFIRMED,
+        actions_block_id=BlockId.ALERT_ACTIONS,
+    )
+
+    text = t(
+        locale,
+        "alert.text",
+        flags="".join(f"{flag}{SEPARATOR}" for flag in flags),
+        category=category,
+        marketplace=marketplace,
+        # The unmatched flag already says there is no management number; the marketplace's
+        # order number is what people can search for instead.
+        management_no=safe(result.management_no or result.marketplace_order_id),
+        product=safe(result.product_name, SHORT_PRODUCT_MAX),
+    )
+    return blocks, text
+
+
+def _flags(result: CancelResult, locale: str) -> list[str]:
+    flags = []
+    if result.partial:
+        flags.append(t(locale, "flag.partial"))
+    if result.unmatched:
+        flags.append(t(locale, "flag.unmatched"))
+    if result.anomaly:
+        flags.append(t(locale, "flag.anomaly"))
+    return flags
+
+
+def _warnings(result: CancelResult, locale: str) -> list[str]:
+    warnings = []
+    if result.unmatched:
+        warnings.append(t(locale, "alert.unmatched_warning"))
+    if result.anomaly:
+        warnings.append(t(locale, "alert.anomaly_warning"))
+    if result.cancel_qty is None:
+        warnings.append(t(locale, "alert.qty_unknown_warning"))
+    return warnings
+
+
+def _management_no(result: CancelResult, locale: str) -> str:
+    if result.management_no is None:
+        return t(locale, "value.unmatched")
+    return safe(result.management_no)

@@ -1,0 +1,180 @@
+"""The App Home tab: what needs attention, and whether every account still syncs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from bot.i18n import format_datetime, t
+from bot.slack.blocks.common import (
+    SEPARATOR,
+    Block,
+    category_label,
+    context,
+    divider,
+    header,
+    marketplace_label,
+    mrkdwn,
+    safe,
+    section,
+)
+from bot.slack.blocks.common import field as text_field
+from bot.slack.blocks.limits import SECTION_FIELDS_MAX
+from bot.slack.ids import BlockId
+from core.results import Category
+
+# An account whose shop has orders but reported no cancel for this long is more likely
+# broken (expired key, changed API) than lucky (domain notes: 판매처별취소현황).
+QUIET_AFTER: Final = timedelta(days=30)
+# 10 fixed blocks + accounts + "and N more" stay within the Home tab's 100 blocks.
+MAX_ACCOUNTS: Final = 80
+MAX_MARKETPLACES: Final = 2 * SECTION_FIELDS_MAX
+ERROR_TEXT_MAX: Final = 300
+
+
+@dataclass(frozen=True)
+class HomeCounts:
+    """What needs attention, as counted by the service layer."""
+
+    unconfirmed_by_category: Mapping[Category, int] = field(default_factory=dict)
+    unconfirmed_by_marketplace: Mapping[str, int] = field(default_factory=dict)
+    partial: int = 0
+    unmatched: int = 0
+    unconfirmed_withdrawals: int = 0
+
+    @property
+    def unconfirmed(self) -> int:
+        return sum(self.unconfirmed_by_category.values())
+
+
+@dataclass(frozen=True)
+class AccountHealth:
+    """One marketplace account's sync state."""
+
+    name: str
+    marketplace: str
+    last_success_at: datetime | None
+    last_error: str | None
+    has_orders: bool
+    last_claim_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OmsLink:
+    """The order-system webhook's backlog, when one is configured."""
+
+    pending: int
+    last_error: str | None
+
+
+def is_quiet(account: AccountHealth, now: datetime) -> bool:
+    """Whether an account with orders has reported no cancel within QUIET_AFTER."""
+    if not account.has_orders:
+        return False
+    return account.last_claim_at is None or now - account.last_claim_at > QUIET_AFTER
+
+
+def build_home(
+    counts: HomeCounts,
+    accounts: list[AccountHealth],
+    *,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    oms: OmsLink | None = None,
+) -> dict[str, Any]:
+    """A `views.publish` view of the counts that need attention and each account's health
+    (and the order-system webhook's backlog, when `oms` is given)."""
+    blocks: list[Block] = [header(t(locale, "home.header"))]
+    if counts.unconfirmed == 0 and counts.unconfirmed_withdrawals == 0:
+        totals = [t(locale, "home.nothing")]
+    else:
+        totals = [t(locale, "home.total", count=counts.unconfirmed)]
+        # The special cases only when there are some: a "0" line is noise.
+        if counts.unconfirmed_withdrawals:
+            totals.append(t(locale, "home.withdrawals", count=counts.unconfirmed_withdrawals))
+        if counts.partial:
+            totals.append(t(locale, "home.partial", count=counts.partial))
+        if counts.unmatched:
+            totals.append(t(locale, "home.unmatched", count=counts.unmatched))
+    blocks.append(section(mrkdwn("\n".join(totals)), block_id=BlockId.HOME_TOTALS))
+    blocks.append(
+        section(
+            mrkdwn(t(locale, "home.by_category")),
+            fields=[
+                text_field(
+                    category_label(locale, category),
+                    t(locale, "home.count", count=counts.unconfirmed_by_category.get(category, 0)),
+                )
+                for category in Category
+            ],
+        )
+    )
+    blocks += _marketplace_blocks(counts, locale)
+    blocks.append(context(t(locale, "home.hint")))
+
+    blocks += [divider(), header(t(locale, "home.accounts"), block_id=BlockId.HOME_ACCOUNTS)]
+    if not accounts:
+        blocks.append(section(mrkdwn(t(locale, "home.no_accounts"))))
+    # Accounts with a problem first: they are what this part of the page is for.
+    ordered = sorted(accounts, key=lambda a: (not _has_problem(a, now), a.marketplace, a.name))
+    for account in ordered[:MAX_ACCOUNTS]:
+        blocks.append(section(mrkdwn(_account_text(account, locale, tz, now))))
+    if len(accounts) > MAX_ACCOUNTS:
+        more = len(accounts) - MAX_ACCOUNTS
+        blocks.append(context(t(locale, "home.more_accounts", count=more)))
+    if oms is not None:
+        lines = [t(locale, "home.oms", count=oms.pending)]
+        if oms.last_error:
+            lines.append(t(locale, "account.error", error=safe(oms.last_error, ERROR_TEXT_MAX)))
+        blocks.append(section(mrkdwn("\n".join(lines))))
+    blocks.append(context(t(locale, "home.updated", at=format_datetime(now, tz))))
+    return {"type": "home", "blocks": blocks}
+
+
+def _marketplace_blocks(counts: HomeCounts, locale: str) -> list[Block]:
+    busiest = sorted(
+        ((code, n) for code, n in counts.unconfirmed_by_marketplace.items() if n > 0),
+        key=lambda item: (-item[1], item[0]),
+    )[:MAX_MARKETPLACES]
+    if not busiest:
+        return []
+    fields = [
+        text_field(marketplace_label(locale, code), t(locale, "home.count", count=n))
+        for code, n in busiest
+    ]
+    blocks = []
+    for start in range(0, len(fields), SECTION_FIELDS_MAX):
+        title = mrkdwn(t(locale, "home.by_marketplace")) if start == 0 else None
+        blocks.append(section(title, fields=fields[start : start + SECTION_FIELDS_MAX]))
+    return blocks
+
+
+def _has_problem(account: AccountHealth, now: datetime) -> bool:
+    return bool(account.last_error) or account.last_success_at is None or is_quiet(account, now)
+
+
+def _account_text(account: AccountHealth, locale: str, tz: ZoneInfo, now: datetime) -> str:
+    title = t(
+        locale,
+        "account.title",
+        name=safe(account.name),
+        marketplace=marketplace_label(locale, account.marketplace),
+    )
+    if account.last_success_at is None:
+        synced = t(locale, "account.never_synced")
+    else:
+        synced = t(locale, "account.last_success", at=format_datetime(account.last_success_at, tz))
+    if account.last_claim_at is None:
+        claimed = t(locale, "account.no_claim")
+    else:
+        claimed = t(locale, "account.last_claim", at=format_datetime(account.last_claim_at, tz))
+    lines = [title, SEPARATOR.join([synced, claimed])]
+    if account.last_error:
+        lines.append(t(locale, "account.error", error=safe(account.last_error, ERROR_TEXT_MAX)))
+    if is_quiet(account, now):
+        lines.append(t(locale, "account.quiet", days=QUIET_AFTER.days))
+    return "\n".join(lines)

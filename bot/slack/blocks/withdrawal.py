@@ -1,0 +1,114 @@
+"""The channel alert for one cancel withdrawal (취소철회, SPEC §3 rule 5).
+
+A withdrawal means goods are on hold that a customer is waiting for: the text says so
+first, in plain words, before any detail.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.i18n import format_datetime, t
+from bot.slack.blocks.common import (
+    Block,
+    button,
+    confirmation_blocks,
+    context,
+    field,
+    header,
+    marketplace_label,
+    mrkdwn,
+    product_text,
+    quantity,
+    safe,
+    section,
+    stored_id,
+)
+from bot.slack.ids import ActionId, BlockId
+from core.results import CancelResult, Withdrawal
+
+
+def build_withdrawal_alert(
+    withdrawal: Withdrawal,
+    result: CancelResult | None,
+    *,
+    locale: str,
+    tz: ZoneInfo,
+) -> tuple[list[Block], str]:
+    """Blocks and notification text of `withdrawal`'s alert.
+
+    `result` is the cancel result that left the withdrawal, when it can still be loaded;
+    the C/S details button works from `withdrawal.result_id` either way.
+    """
+    withdrawal_id = stored_id(withdrawal.id, "withdrawal")
+    management_no = safe(withdrawal.management_no)
+    units = t(locale, "qty.units", count=withdrawal.restore_qty)
+    reason = withdrawal.reason.value
+
+    blocks: list[Block] = [
+        header(t(locale, "withdrawal.header"), block_id=BlockId.WITHDRAWAL_HEADER),
+        section(
+            mrkdwn(
+                t(
+                    locale,
+                    "withdrawal.body",
+                    qty=withdrawal.restore_qty,
+                    management_no=management_no,
+                )
+                + "\n"
+                + t(locale, f"withdrawal_reason_detail.{reason}")
+            ),
+            block_id=BlockId.WITHDRAWAL_BODY,
+        ),
+    ]
+    fields = [
+        field(t(locale, "field.management_no"), management_no),
+        field(t(locale, "field.restore_qty"), units),
+        field(t(locale, "field.reason"), t(locale, f"withdrawal_reason.{reason}")),
+        field(t(locale, "field.created_at"), format_datetime(withdrawal.created_at, tz)),
+    ]
+    if result is not None:
+        fields += [
+            field(
+                t(locale, "field.marketplace"),
+                t(
+                    locale,
+                    "value.marketplace_account",
+                    marketplace=marketplace_label(locale, result.marketplace),
+                    account=safe(result.account),
+                ),
+            ),
+            field(t(locale, "field.marketplace_order_id"), safe(result.marketplace_order_id)),
+            field(
+                t(locale, "field.quantity"), quantity(locale, result.cancel_qty, result.ordered_qty)
+            ),
+            field(t(locale, "field.claimed_at"), format_datetime(result.claimed_at, tz)),
+        ]
+    blocks.append(section(fields=fields, block_id=BlockId.WITHDRAWAL_FIELDS))
+    if result is not None:
+        blocks.append(
+            section(
+                product_text(result.product_name, result.option, locale),
+                block_id=BlockId.WITHDRAWAL_PRODUCT,
+            )
+        )
+    else:
+        blocks.append(context(t(locale, "withdrawal.no_result")))
+
+    blocks += confirmation_blocks(
+        confirmed_by=withdrawal.confirmed_by,
+        confirmed_at=withdrawal.confirmed_at,
+        item_id=withdrawal_id,
+        confirm_action=ActionId.WITHDRAWAL_CONFIRM,
+        undo_action=ActionId.WITHDRAWAL_UNCONFIRM,
+        details=button(
+            t(locale, "button.details"), ActionId.CANCEL_DETAILS, str(withdrawal.result_id)
+        ),
+        locale=locale,
+        tz=tz,
+        confirmed_block_id=BlockId.WITHDRAWAL_CONFIRMED,
+        actions_block_id=BlockId.WITHDRAWAL_ACTIONS,
+    )
+
+    text = t(locale, "withdrawal.text", management_no=management_no, qty=withdrawal.restore_qty)
+    return blocks, text

@@ -1,0 +1,82 @@
+"""Every action_id, callback_id and block_id the bot sends to Slack.
+
+Listeners match on these exact strings, so they live in one place and nothing at a call site
+is a bare string. Changing a value breaks the buttons of messages already posted: don't.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    """`action_id` of interactive elements; the listener is chosen by this."""
+
+    # Alert message of one cancel result. value = str(CancelResult.id)
+    CANCEL_CONFIRM = "cancel_confirm"
+    CANCEL_DETAILS = "cancel_details"
+    CANCEL_UNCONFIRM = "cancel_unconfirm"
+    # Alert message of one cancel withdrawal. value = str(Withdrawal.id)
+    WITHDRAWAL_CONFIRM = "withdrawal_confirm"
+    WITHDRAWAL_UNCONFIRM = "withdrawal_unconfirm"
+    # /cancels results page
+    CANCELS_SELECT = "cancels_select"  # checkboxes, one option per result on the page
+    CANCELS_CONFIRM_SELECTED = "cancels_confirm_selected"
+    CANCELS_CONFIRM_ALL = "cancels_confirm_all"  # opens CallbackId.CANCELS_CONFIRM_ALL_MODAL
+    CANCELS_PAGE_PREV = "cancels_page_prev"
+    CANCELS_PAGE_NEXT = "cancels_page_next"
+    # /cancels withdrawals rows (their own ids: the alert's listener never sees them).
+    # value = str(Withdrawal.id)
+    CANCELS_WITHDRAWAL_CONFIRM = "cancels_withdrawal_confirm"
+    CANCELS_WITHDRAWAL_UNCONFIRM = "cancels_withdrawal_unconfirm"
+
+
+class CallbackId(StrEnum):
+    """`callback_id` of modals; view_submission / view_closed listeners match on it."""
+
+    CANCELS_CONFIRM_ALL_MODAL = "cancels_confirm_all_modal"
+    CS_DETAILS_MODAL = "cs_details_modal"
+
+
+class BlockId(StrEnum):
+    """`block_id` of blocks that occur once per surface, so listeners can find them.
+
+    Blocks repeated within one surface (one per result or account) carry no block_id:
+    Slack requires block_ids to be unique within a message or view.
+    """
+
+    ALERT_HEADER = "alert_header"
+    ALERT_FIELDS = "alert_fields"
+    ALERT_PRODUCT = "alert_product"
+    ALERT_GUIDANCE = "alert_guidance"
+    ALERT_CONFIRMED = "alert_confirmed"
+    ALERT_ACTIONS = "alert_actions"
+    WITHDRAWAL_HEADER = "withdrawal_header"
+    WITHDRAWAL_BODY = "withdrawal_body"
+    WITHDRAWAL_FIELDS = "withdrawal_fields"
+    WITHDRAWAL_PRODUCT = "withdrawal_product"
+    WITHDRAWAL_CONFIRMED = "withdrawal_confirmed"
+    WITHDRAWAL_ACTIONS = "withdrawal_actions"
+    DETAILS_ORDER = "details_order"
+    DETAILS_LINKS = "details_links"
+    HOME_TOTALS = "home_totals"
+    HOME_ACCOUNTS = "home_accounts"
+    DIGEST_SUMMARY = "digest_summary"
+    SUMMARY_COUNTS = "summary_counts"
+    CANCELS_SELECTION = "cancels_selection"  # holds the CANCELS_SELECT checkboxes
+    CANCELS_PAGING = "cancels_paging"
+    CANCELS_SUMMARY = "cancels_summary"  # what was asked and how many match
+    CANCELS_FILTER = "cancels_filter"  # the filter as understood, in canonical words
+    CANCELS_NOTICE = "cancels_notice"  # what the last click did
+    CANCELS_ACTIONS = "cancels_actions"  # Confirm selected / Confirm all N
+    CANCELS_PAGE_INFO = "cancels_page_info"
+    CANCELS_CONFIRM_ALL_TEXT = "cancels_confirm_all_text"
+    # Prefix of each /cancels withdrawals row's actions block: `cancels_withdrawal:<id>:<page>`,
+    # so a Confirm click there can re-render the list it came from.
+    CANCELS_WITHDRAWAL = "cancels_withdrawal"
+
+
+class SlashCommand(StrEnum):
+    """Slash commands, as the manifest declares them."""
+
+    CANCELS = "/cancels"

@@ -1,0 +1,32 @@
+"""App Home: what needs attention, and each account's sync health."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.slack.home_view import home_view as build_home_view
+from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.errors import guarded
+
+
+def register(app: App, ctx: ListenerContext) -> None:
+    app.event("app_home_opened")(guarded(ctx, home_handler(ctx)))
+
+
+def home_handler(ctx: ListenerContext) -> Callable[..., None]:
+    def handle(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        client.views_publish(user_id=event["user"], view=home_view(ctx))
+
+    return handle
+
+
+def home_view(ctx: ListenerContext) -> dict[str, Any]:
+    return build_home_view(
+        ctx.make_uow, ctx.config, locale=ctx.locale, tz=ctx.tz, now=ctx.clock.now()
+    )

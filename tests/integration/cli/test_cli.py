@@ -1,0 +1,249 @@
+"""`cancelbot` as an operator or a script runs it: a subprocess, exit codes, output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+SAMPLES = REPO / "samples"
+RESULT_FIELDS = {
+    "id",
+    "marketplace",
+    "account",
+    "claim_id",
+    "management_no",
+    "marketplace_order_id",
+    "marketplace_item_id",
+    "product_name",
+    "category",
+    "phase",
+    "claim_type",
+    "claim_state",
+    "ordered_qty",
+    "cancel_qty",
+    "partial",
+    "unmatched",
+    "anomaly",
+    "shipped_at",
+    "claimed_at",
+    "confirmed",
+    "confirmed_by",
+    "confirmed_at",
+}
+WITHDRAWAL_FIELDS = {
+    "id",
+    "management_no",
+    "result_id",
+    "reason",
+    "restore_qty",
+    "confirmed",
+    "confirmed_by",
+}
+
+
+class Cli:
+    def __init__(self, cwd: Path, database_url: str) -> None:
+        self.cwd = cwd
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CANCELBOT_")}
+        self.env["DATABASE_URL"] = database_url
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=self.cwd,
+            env=self.env | {"PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def ok(self, *args: str) -> str:
+        proc = self(*args)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    def json(self, *args: str) -> object:
+        return json.loads(self.ok(*args, "--json"))
+
+
+@pytest.fixture
+def cli(tmp_path: Path, database_url: str) -> Cli:
+    return Cli(tmp_path, database_url)
+
+
+@pytest.fixture
+def loaded(cli: Cli) -> Cli:
+    cli.ok("db", "upgrade")
+    cli.ok("orders", "import", str(SAMPLES / "orders.csv"))
+    cli.ok("claims", "import", str(SAMPLES / "claims.csv"))
+    return cli
+
+
+def test_walkthrough_lists_the_after_shipping_results(loaded: Cli) -> None:
+    results = loaded.json("results")
+    assert isinstance(results, list)
+    assert {r["category"] for r in results} == {"SHIPPED_RETURN", "SHIPPED_CANCEL"}
+    assert all(r["phase"] == "AFTER_SHIPPING" and not r["confirmed"] for r in results)
+    assert set(results[0]) >= RESULT_FIELDS
+    assert results[0]["claimed_at"].endswith("+09:00")
+    table = loaded.ok("results")
+    assert "PARTIAL" in table and "4 result(s)" in table
+
+
+def test_second_claims_import_changes_nothing(loaded: Cli) -> None:
+    out = loaded.ok("claims", "import", str(SAMPLES / "claims.csv"))
+    assert "0 new, 0 updated, 8 unchanged" in out
+
+
+def test_filters_json_withdrawals_and_history(loaded: Cli) -> None:
+    everything = loaded.json("results", "전체")
+    assert len(everything) == 8
+    assert {r["category"] for r in everything} == {
+        "SHIPPED_RETURN",
+        "SHIPPED_CANCEL",
+        "INVOICED_CANCEL",
+        "RECEIVED_CANCEL",
+    }
+    partial = loaded.json("results", "partial", "phase:all")
+    assert {r["management_no"] for r in partial} == {"M1002", "M1004"}
+    assert [r["management_no"] for r in loaded.json("results", "unmatched")] == [None]
+    assert len(loaded.json("results", "--limit", "1", "phase:all")) == 1
+    [w] = loaded.json("withdrawals")
+    assert set(w) >= WITHDRAWAL_FIELDS
+    assert (w["management_no"], w["reason"], w["restore_qty"]) == ("M1002", "PARTIAL", 1)
+    history = loaded.json("history", "M1002")
+    assert history["order"]["on_hold"] is True
+    assert [e["text"] for e in history["history"]] == ["Client 자동취소(배송전)"]
+
+
+def test_confirm_then_confirm_again_names_the_first(loaded: Cli) -> None:
+    rid = str(loaded.json("results")[0]["id"])
+    assert "confirmed by kim" in loaded.ok("confirm", rid, "--by", "kim")
+    again = loaded.ok("confirm", rid, "--by", "lee")
+    assert "already confirmed by kim" in again
+    [r] = loaded.json("results", "confirmed:yes")
+    assert (r["id"], r["confirmed_by"]) == (int(rid), "kim")
+    loaded.ok("unconfirm", rid, "--by", "kim")
+    assert loaded.json("results", "confirmed:yes") == []
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["results", "bogus"], '"bogus"'),
+        (["results", "from:2026-11-30", "to:2026-11-01"], "from:2026-11-30"),
+        (["confirm", "999", "--by", "kim"], "999"),
+        (["confirm", "abc", "--by", "kim"], "'abc'"),
+        (["history", "NOPE"], "NOPE"),
+        (["orders", "import", "/no/such/file.csv"], "/no/such/file.csv"),
+        (["results", "--limit", "0"], "--limit"),
+    ],
+)
+def test_usage_and_input_errors_exit_2_and_name_the_bad_thing(
+    loaded: Cli, args: list[str], needle: str
+) -> None:
+    proc = loaded(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert needle in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_schema_is_an_operational_failure(cli: Cli, tmp_path: Path) -> None:
+    cli.env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'empty.db'}"
+    proc = cli("results")
+    assert proc.returncode == 1
+    assert "cancelbot db upgrade" in proc.stderr
+
+
+def test_bad_order_rows_are_reported_by_line_and_nothing_is_applied(
+    loaded: Cli, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "management_no,marketplace,marketplace_order_id,marketplace_item_id,product_name,"
+        "option,quantity,status,invoice_no,shipped_at\n"
+        "N1,coupang,1,1,a,,1,접수,,\n"
+        "N2,ebay,2,2,b,,1,접수,,\n"
+        "N3,coupang,3,3,c,,zero,접수,,\n"
+        "N4,coupang,4,4,d,,1,LOST,,\n",
+        encoding="utf-8",
+    )
+    proc = loaded("orders", "import", str(bad))
+    assert proc.returncode == 2
+    assert "line 3: marketplace" in proc.stderr
+    assert "line 4: quantity" in proc.stderr
+    assert "line 5: status" in proc.stderr
+    assert loaded("history", "N1").returncode == 2  # N1 was not applied either
+
+
+def test_cp949_and_bom_files_import(loaded: Cli, tmp_path: Path) -> None:
+    header = (
+        "management_no,marketplace,marketplace_order_id,marketplace_item_id,product_name,"
+        "option,quantity,status,invoice_no,shipped_at\n"
+    )
+    (tmp_path / "cp949.csv").write_bytes(
+        (header + "K1,쿠팡,9,9,한글 상품,옵션,1,송장,,\n").encode("cp949")
+    )
+    (tmp_path / "bom.csv").write_bytes(
+        (header + "K2,naver,8,8,상품,,1,배송,,2026-11-20\n").encode("utf-8-sig")
+    )
+    assert "1 created" in loaded.ok("orders", "import", str(tmp_path / "cp949.csv"))
+    assert "1 created" in loaded.ok("orders", "import", str(tmp_path / "bom.csv"))
+    k1 = loaded.json("history", "K1")
+    assert (k1["order"]["product_name"], k1["order"]["status"]) == ("한글 상품", "INVOICED")
+    assert "1 unchanged" in loaded.ok("orders", "import", str(tmp_path / "cp949.csv"))
+
+
+def test_sync_with_no_config_uses_the_sandbox(cli: Cli) -> None:
+    cli.ok("db", "upgrade")
+    out = cli.ok("sync")
+    assert "sandbox" in out
+    results = cli.json("results", "전체")
+    assert isinstance(results, list) and len(results) == 11
+    again = cli.ok("sync")
+    assert "ERROR" in again  # the header; no account failed
+
+
+def test_sync_exits_1_when_an_account_fails(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("db", "upgrade")
+    config = tmp_path / "bad.toml"
+    config.write_text(
+        '[[accounts]]\nname = "cp"\nmarketplace = "coupang"\nvendor_id = "A1"\n'
+        'access_key_env = "CP_AK"\nsecret_key_env = "CP_SK"\nbase_url = "http://127.0.0.1:9"\n'
+        'timeout_seconds = 1\n\n[[accounts]]\nname = "sb"\nmarketplace = "sandbox"\n',
+        encoding="utf-8",
+    )
+    cli.env |= {"CANCELBOT_CONFIG": str(config), "CP_AK": "ak-value", "CP_SK": "sk-value-secret"}
+    proc = cli("sync")
+    assert proc.returncode == 1, proc.stderr
+    assert "cp" in proc.stdout and "sb" in proc.stdout
+    assert "sk-value-secret" not in proc.stdout + proc.stderr
+    assert len(cli.json("results", "전체")) == 11  # the sandbox still synced
+
+
+def test_config_error_exits_2_naming_the_key(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("db", "upgrade")
+    config = tmp_path / "bad.toml"
+    config.write_text('[[accounts]]\nname = "x"\nmarketplace = "ebay"\n', encoding="utf-8")
+    cli.env["CANCELBOT_CONFIG"] = str(config)
+    proc = cli("sync")
+    assert proc.returncode == 2
+    assert "account 'x'" in proc.stderr and "ebay" in proc.stderr
+
+
+def test_status_shows_sync_health_and_backlog(cli: Cli) -> None:
+    cli.ok("db", "upgrade")
+    cli.ok("sync")
+    status = cli.json("status")
+    assert isinstance(status, dict)
+    [account] = status["accounts"]
+    assert account["account"] == "sandbox" and account["last_error"] is None
+    assert account["last_success_at"].endswith("+09:00")
+    assert status["outbox"]["slack"] == 9  # the alerts waiting for `cancelbot run`
+    assert "outbox slack: 9 pending" in cli.ok("status")

@@ -1,0 +1,144 @@
+"""The one filter parser shared by `cancelbot results` and `/cancels`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.claims import ClaimState, ClaimType
+from core.errors import InvalidFilter
+from core.orders import OrderStatus, Phase
+from core.queries import CancelFilter, parse_filter
+
+
+def test_default_is_after_shipping_and_unconfirmed() -> None:
+    assert parse_filter("") == CancelFilter(phase=Phase.AFTER_SHIPPING, confirmed=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("market:coupang,naver", {"marketplaces": frozenset({"coupang", "naver"})}),
+        (
+            "쿠팡 네이버 11번가 지마켓 옥션",
+            {"marketplaces": frozenset({"coupang", "naver", "11st", "gmarket", "auction"})},
+        ),
+        ("phase:before", {"phase": Phase.BEFORE_SHIPPING}),
+        ("배송전", {"phase": Phase.BEFORE_SHIPPING}),
+        ("배송후", {"phase": Phase.AFTER_SHIPPING}),
+        ("phase:all", {"phase": None}),
+        (
+            "status:received,invoiced",
+            {"statuses": frozenset({OrderStatus.RECEIVED, OrderStatus.INVOICED}), "phase": None},
+        ),
+        (
+            "접수 송장",
+            {"statuses": frozenset({OrderStatus.RECEIVED, OrderStatus.INVOICED}), "phase": None},
+        ),
+        ("배송 배송후", {"statuses": frozenset({OrderStatus.SHIPPED})}),
+        (
+            "status:shipped phase:before",
+            {"statuses": frozenset({OrderStatus.SHIPPED}), "phase": Phase.BEFORE_SHIPPING},
+        ),
+        ("type:return", {"types": frozenset({ClaimType.RETURN})}),
+        ("취소", {"types": frozenset({ClaimType.CANCEL})}),
+        ("반품", {"types": frozenset({ClaimType.RETURN})}),
+        ("confirmed:yes", {"confirmed": True}),
+        ("확인", {"confirmed": True}),
+        ("미확인", {"confirmed": False}),
+        ("confirmed:all", {"confirmed": None}),
+        ("전체", {"confirmed": None, "phase": None}),
+        (
+            "state:requested,withdrawn",
+            {"states": frozenset({ClaimState.REQUESTED, ClaimState.WITHDRAWN})},
+        ),
+        ("partial", {"partial": True}),
+        ("부분취소", {"partial": True}),
+        ("unmatched", {"unmatched": True}),
+        (
+            "from:2026-11-01 to:2026-11-30",
+            {"date_from": date(2026, 11, 1), "date_to": date(2026, 11, 30)},
+        ),
+        ("order:M1002", {"order": "M1002"}),
+        ("MARKET:Coupang", {"marketplaces": frozenset({"coupang"})}),
+    ],
+)
+def test_filter_words(text: str, expected: dict[str, object]) -> None:
+    parsed = parse_filter(text)
+    for key, value in expected.items():
+        assert getattr(parsed, key) == value, key
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("bogus", '"bogus"'),
+        ("market:ebay", "market:ebay"),
+        ("from:2026-13-01", "from:2026-13-01"),
+        ("from:yesterday", "from:yesterday"),
+        ("to:2026-02-30", "to:2026-02-30"),
+        ("phase:later", "phase:later"),
+        ("confirmed:maybe", "confirmed:maybe"),
+        ("order:", "order:"),
+        ("from:2026-12-01 to:2026-11-01", "from:2026-12-01"),
+    ],
+)
+def test_bad_words_are_quoted_with_the_valid_forms(text: str, quoted: str) -> None:
+    with pytest.raises(InvalidFilter) as err:
+        parse_filter(text)
+    assert quoted in str(err.value)
+    assert "market:coupang,naver" in str(err.value)
+
+
+def test_words_round_trip() -> None:
+    f = parse_filter("쿠팡 partial 반품 from:2026-11-01 order:X 확인")
+    assert parse_filter(f.words()) == f
+
+
+@given(st.text(max_size=80))
+def test_any_text_is_a_filter_or_a_usage_error(text: str) -> None:
+    try:
+        parsed = parse_filter(text)
+    except InvalidFilter as exc:
+        assert (exc.bad and exc.bad in text) or exc.reason == "date_order"
+    else:
+        # What was understood, said back in canonical words, means the same filter.
+        assert parse_filter(parsed.words()) == parsed
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "partial",
+                "배송전",
+                "market:",
+                "from:",
+                ":",
+                "쿠팡",
+                "a:b:c",
+                "to:2026-01-01",
+                "from:2026-01-02",
+                "전체",
+                "status:",
+            ]
+        ),
+        max_size=6,
+    )
+)
+def test_word_soup_is_a_filter_said_back_the_same_or_a_usage_error(words: list[str]) -> None:
+    try:
+        parsed = parse_filter(words)
+    except InvalidFilter as exc:
+        assert exc.reason in {
+            "unknown_filter_word",
+            "unknown_value",
+            "needs_value",
+            "bad_date",
+            "date_order",
+        }
+    else:
+        assert parse_filter(parsed.words()) == parsed

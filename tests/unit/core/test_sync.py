@@ -1,0 +1,149 @@
+"""The sync engine and the account lease against the dict-backed unit of work and a fake
+claim source: windows, watermark, overlap, failures and races."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from core.claims import Claim
+from core.errors import ConcurrentUpdate, MarketplaceError
+from core.order_book import import_orders
+from core.orders import OrderStatus
+from core.sync import Lease, release_lease, renewing, sync_account, take_lease
+from core.transactions import in_transaction
+from tests.factories import claim_for, make_order
+from tests.fakes import FakeClock, FakeStore, FakeUnitOfWork, fake_uow_factory
+
+
+@dataclass
+class FakeSource:
+    """core.ports.ClaimSource: claims by claimed_at, paged; fails the windows asked to."""
+
+    claims: list[Claim] = field(default_factory=list)
+    account: str = "main"
+    marketplace: str = "coupang"
+    max_window: timedelta = timedelta(days=1)
+    page_size: int = 2
+    fail_from: datetime | None = None  # windows ending after this fail
+    asked: list[tuple[datetime, datetime]] = field(default_factory=list)
+    closed: bool = False
+
+    def fetch_claims(self, start: datetime, end: datetime) -> Sequence[Claim]:
+        return [c for page in self.iter_claims(start, end) for c in page]
+
+    def iter_claims(self, start: datetime, end: datetime) -> Iterator[Sequence[Claim]]:
+        self.asked.append((start, end))
+        found = [c for c in self.claims if start <= c.claimed_at < end]
+        for i in range(0, len(found), self.page_size):
+            yield found[i : i + self.page_size]
+        if self.fail_from is not None and end > self.fail_from:
+            raise MarketplaceError("HTTP 503 after the pages", account=self.account)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_first_pass_looks_back_and_sets_the_watermark_to_now() -> None:
+    store, clock = FakeStore(), FakeClock()
+    make_uow = fake_uow_factory(store)
+    now = clock.now()
+    order = make_order(status=OrderStatus.SHIPPED)
+    import_orders(make_uow, [order], now)
+    source = FakeSource([claim_for(order, claimed_at=now - timedelta(hours=30))])
+    report = sync_account(make_uow, source, now, lookback=timedelta(days=2))
+    assert report.ok and report.fetched == 1 and report.stats.new == 1 and report.windows == 2
+    assert source.asked[0][0] == now - timedelta(days=2) and source.asked[-1][1] == now
+    assert store.sync["main"].watermark == now and store.sync["main"].last_success_at == now
+
+
+def test_the_next_pass_reads_back_an_overlap_and_changes_nothing_twice() -> None:
+    store, clock = FakeStore(), FakeClock()
+    make_uow = fake_uow_factory(store)
+    claims = [claim_for(claimed_at=clock.now() - timedelta(minutes=m)) for m in (1, 2, 3)]
+    source = FakeSource(claims)
+    sync_account(make_uow, source, clock.now(), lookback=timedelta(hours=1))
+    first = clock.now()
+    second = sync_account(make_uow, source, clock.advance(minutes=5), overlap=timedelta(minutes=10))
+    assert source.asked[-1] == (first - timedelta(minutes=10), clock.now())
+    assert second.stats.new == 0 and second.stats.unchanged == 3
+
+
+def test_a_failed_window_applies_nothing_and_keeps_the_watermark() -> None:
+    store, clock = FakeStore(), FakeClock()
+    make_uow = fake_uow_factory(store)
+    now = clock.now()
+    claims = [claim_for(claimed_at=now - timedelta(hours=h)) for h in (30, 2, 1)]
+    source = FakeSource(claims, fail_from=now - timedelta(hours=1))
+    report = sync_account(make_uow, source, now, lookback=timedelta(days=2))
+    assert not report.ok and "HTTP 503" in (report.error or "")
+    # The first window (with the 30-hour-old claim) committed; the failing one did not.
+    assert len(store.results) == 1
+    assert store.sync["main"].watermark == now - timedelta(days=1)
+    assert store.sync["main"].last_error == report.error
+
+
+def test_a_window_that_raced_another_writer_is_applied_again_whole() -> None:
+    store, clock = FakeStore(), FakeClock()
+    now = clock.now()
+    source = FakeSource([claim_for(claimed_at=now - timedelta(minutes=m)) for m in range(1, 6)])
+    raced = [True]
+
+    class RacingUow(FakeUnitOfWork):
+        def commit(self) -> None:
+            if raced[0]:
+                raced[0] = False
+                raise ConcurrentUpdate("another replica wrote first")
+            super().commit()
+
+    report = sync_account(lambda: RacingUow(store), source, now, lookback=timedelta(hours=1))
+    assert report.ok and report.fetched == 5 and len(store.results) == 5
+    assert len(source.asked) == 1  # the marketplace is not asked twice
+
+
+def test_in_transaction_gives_up_after_its_attempts() -> None:
+    store = FakeStore()
+    calls: list[int] = []
+
+    def always_races(uow: FakeUnitOfWork) -> None:
+        calls.append(1)
+        raise ConcurrentUpdate("again")
+
+    try:
+        in_transaction(fake_uow_factory(store), always_races, attempts=3)
+    except ConcurrentUpdate:
+        pass
+    else:
+        raise AssertionError("the last race must be raised")
+    assert len(calls) == 3 and store.commits == 0
+
+
+def test_a_lease_keeps_other_replicas_out_until_it_ends_or_is_released() -> None:
+    store, clock = FakeStore(), FakeClock()
+    make_uow = fake_uow_factory(store)
+    mine, theirs = Lease("a:1", timedelta(seconds=60)), Lease("b:2", timedelta(seconds=60))
+    assert take_lease(make_uow, "main", "coupang", mine, clock.now())
+    assert not take_lease(make_uow, "main", "coupang", theirs, clock.advance(seconds=30))
+    assert take_lease(make_uow, "main", "coupang", theirs, clock.advance(seconds=31))
+    release_lease(make_uow, "main", mine)  # not mine any more: changes nothing
+    assert not take_lease(make_uow, "main", "coupang", mine, clock.now())
+    release_lease(make_uow, "main", theirs)
+    assert take_lease(make_uow, "main", "coupang", mine, clock.now())
+
+
+def test_a_long_pass_renews_its_lease_and_stops_once_it_is_lost() -> None:
+    store, clock = FakeStore(), FakeClock()
+    make_uow = fake_uow_factory(store)
+    lease = Lease("a:1", timedelta(seconds=30))
+    seconds = [0.0]
+    take_lease(make_uow, "main", "coupang", lease, clock.now())
+    check = renewing(make_uow, "main", "coupang", lease, clock, lambda: False, lambda: seconds[0])
+    seconds[0] = clock_step = 11.0
+    clock.advance(seconds=clock_step)
+    assert check() is False  # renewed until now + 30 s
+    clock.advance(seconds=35)
+    other = Lease("b:2", timedelta(seconds=30))
+    assert take_lease(make_uow, "main", "coupang", other, clock.now())
+    seconds[0] += 11
+    assert check() is True

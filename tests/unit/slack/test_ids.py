@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pytest
+
+from bot.slack.ids import ActionId, BlockId, CallbackId
+
+
+def test_required_ids_have_exactly_these_values() -> None:
+    assert {a.value for a in ActionId} == {
+        "cancel_confirm",
+        "cancel_details",
+        "cancel_unconfirm",
+        "withdrawal_confirm",
+        "withdrawal_unconfirm",
+        "cancels_select",
+        "cancels_confirm_selected",
+        "cancels_confirm_all",
+        "cancels_page_prev",
+        "cancels_page_next",
+        "cancels_withdrawal_confirm",
+        "cancels_withdrawal_unconfirm",
+    }
+    assert {c.value for c in CallbackId} == {"cancels_confirm_all_modal", "cs_details_modal"}
+
+
+@pytest.mark.parametrize("enum", [ActionId, CallbackId, BlockId])
+def test_ids_are_unique_short_snake_case(enum: type[StrEnum]) -> None:
+    values = [member.value for member in enum]
+    assert len(values) == len(set(values))
+    for value in values:
+        assert value.isascii() and value == value.lower() and " " not in value
+        assert 0 < len(value) <= 255
