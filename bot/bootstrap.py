@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.clock import SystemClock
 from adapters.db import migrate
 from adapters.db.engine import DEFAULT_DATABASE_URL, make_engine, make_session_factory
 from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.marketplaces._http import Timeouts
 from adapters.marketplaces._ratelimit import RateLimit
-from adapters.marketplaces._time import SystemClock
 from adapters.marketplaces.coupang import CoupangClaimSource
 from adapters.marketplaces.eleventh_street import EleventhStreetClaimSource
 from adapters.marketplaces.esm import EsmClaimSource

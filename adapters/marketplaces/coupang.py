@@ -20,18 +20,19 @@ from urllib.parse import quote
 
 import httpx
 
+from adapters.clock import SystemClock
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
     HttpClaimSource,
-    JsonHttp,
+    MarketplaceHttp,
     Timeouts,
     build_client,
 )
 from adapters.marketplaces._json import JsonNode
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._retry import RetryPolicy
-from adapters.marketplaces._time import SystemClock, check_window, day_chunks
+from adapters.marketplaces._time import check_window, day_chunks
 from adapters.marketplaces.coupang_auth import CoupangAuth
 from core.claims import Claim, ClaimKey, ClaimState, ClaimType
 from core.ports import Clock
@@ -139,7 +140,7 @@ class CoupangClaimSource(HttpClaimSource):
             },
             transport=transport,
         )
-        self._http = JsonHttp(
+        self._http = MarketplaceHttp(
             client,
             marketplace=self.marketplace,
             account=account,

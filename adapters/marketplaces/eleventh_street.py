@@ -37,19 +37,20 @@ from functools import partial
 
 import httpx
 
+from adapters.clock import SystemClock
 from adapters.marketplaces._claims import keep_latest
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
     HttpClaimSource,
-    JsonHttp,
+    MarketplaceHttp,
     Timeouts,
     build_client,
 )
 from adapters.marketplaces._json import GarbledBody
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._retry import RetryPolicy
-from adapters.marketplaces._time import KST, SystemClock, check_window, split_window
+from adapters.marketplaces._time import KST, check_window, split_window
 from adapters.marketplaces._xml import XmlNode, decode_xml, parse_xml
 from core.claims import Claim, ClaimKey, ClaimState, ClaimType
 from core.ports import Clock
@@ -134,7 +135,7 @@ class EleventhStreetClaimSource(HttpClaimSource):
             headers={API_KEY_HEADER: api_key, "Accept": "application/xml, text/xml"},
             transport=transport,
         )
-        self._http = JsonHttp(
+        self._http = MarketplaceHttp(
             client,
             marketplace=self.marketplace,
             account=account,

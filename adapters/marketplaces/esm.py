@@ -36,12 +36,13 @@ from typing import Any, Literal
 import httpx
 import jwt
 
+from adapters.clock import SystemClock
 from adapters.marketplaces._claims import keep_latest
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
     HttpClaimSource,
-    JsonHttp,
+    MarketplaceHttp,
     Timeouts,
     build_client,
     json_error_detail,
@@ -49,7 +50,7 @@ from adapters.marketplaces._http import (
 from adapters.marketplaces._json import GarbledBody, JsonNode
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._retry import RetryPolicy
-from adapters.marketplaces._time import SystemClock, check_window, day_chunks
+from adapters.marketplaces._time import check_window, day_chunks
 from core.claims import Claim, ClaimKey, ClaimState, ClaimType
 from core.ports import Clock
 
@@ -219,7 +220,7 @@ class EsmClaimSource(HttpClaimSource):
             ),
             transport=transport,
         )
-        self._http = JsonHttp(
+        self._http = MarketplaceHttp(
             client,
             marketplace=marketplace,
             account=account,

@@ -21,18 +21,19 @@ from typing import TypeVar
 
 import httpx
 
+from adapters.clock import SystemClock
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
     HttpClaimSource,
-    JsonHttp,
+    MarketplaceHttp,
     Timeouts,
     build_client,
 )
 from adapters.marketplaces._json import JsonNode
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._retry import RetryPolicy
-from adapters.marketplaces._time import KST, SystemClock, check_window, split_window
+from adapters.marketplaces._time import KST, check_window, split_window
 from adapters.marketplaces.naver_auth import NaverTokens
 from core.claims import Claim, ClaimState, ClaimType
 from core.errors import MarketplaceError
@@ -133,7 +134,7 @@ class NaverClaimSource(HttpClaimSource):
         self.client_id = client_id
         clock = clock or SystemClock()
         client = build_client(base_url, timeouts=timeouts, transport=transport)
-        self._http = JsonHttp(
+        self._http = MarketplaceHttp(
             client,
             marketplace=self.marketplace,
             account=account,
