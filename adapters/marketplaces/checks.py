@@ -32,7 +32,7 @@ def failed(error: MarketplaceError, marketplace: str, hint: str) -> AccountCheck
     """The AccountCheck of a call that failed with `error` (already free of credentials)."""
     message = str(error.args[0]) if error.args else ""
     message = message.removeprefix(f"{marketplace}: ")
-    where = f"HTTP {error.status}" if error.status is not None else "no answer"
+    where = f"HTTP {error.status}" if error.status is not None else "no HTTP answer"
     code = f" {error.code}" if error.code else ""
     return AccountCheck(
         ok=False,
