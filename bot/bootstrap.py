@@ -16,6 +16,7 @@ from adapters.db.engine import DEFAULT_DATABASE_URL, make_engine, make_session_f
 from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.marketplaces._http import Timeouts
 from adapters.marketplaces._ratelimit import RateLimit
+from adapters.marketplaces.checks import CheckableSource
 from adapters.marketplaces.coupang import CoupangClaimSource
 from adapters.marketplaces.eleventh_street import EleventhStreetClaimSource
 from adapters.marketplaces.esm import EsmClaimSource
@@ -26,9 +27,16 @@ from bot.config import AccountConfig, Config
 from core.errors import CancelbotError
 from core.oms_delivery import EventSender
 from core.orders import Order
-from core.ports import ClaimSource, Clock, UnitOfWork
+from core.ports import Clock, UnitOfWork
 
-__all__ = ["DEFAULT_DATABASE_URL", "Deps", "build", "claim_source", "upgrade_database"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "Deps",
+    "SystemClock",
+    "build",
+    "claim_source",
+    "upgrade_database",
+]
 
 
 class DatabaseNotReady(CancelbotError):
@@ -108,8 +116,8 @@ def sandbox_orders(account: AccountConfig, clock: Clock) -> list[Order] | None:
     return sandbox_world(account, clock).orders()
 
 
-def claim_source(account: AccountConfig, clock: Clock) -> ClaimSource:
-    """The marketplace adapter for one configured account."""
+def claim_source(account: AccountConfig, clock: Clock) -> CheckableSource:
+    """The marketplace adapter for one configured account (`check()` for accounts check)."""
     common: dict[str, Any] = {}
     if base_url := account.get("base_url"):
         common["base_url"] = base_url

@@ -193,6 +193,36 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def cmd_accounts_check(args: argparse.Namespace) -> int:
+    """One cheap authenticated call per account: its keys, id, IP allow-list (and ESM's
+    site type) work, or the marketplace's own code and message and what to fix."""
+    from bot.bootstrap import SystemClock, claim_source
+    from bot.config import load_config
+
+    config = load_config()
+    accounts = [config.account(args.name)] if args.name else config.accounts
+    clock = SystemClock()
+    failed = False
+    for account in accounts:
+        try:
+            source = claim_source(account, clock)
+        except (CancelbotError, ValueError) as exc:
+            failed = True
+            print(f"{account.name}: FAILED (configuration): {exc}")
+            continue
+        try:
+            result = source.check()
+        finally:
+            close = getattr(source, "close", None)
+            if callable(close):
+                close()
+        failed = failed or not result.ok
+        print(f"{account.name}: {result.summary}")
+        if result.hint:
+            print(f"  {'note' if result.ok else 'fix'}: {result.hint}")
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot import runtime
 
@@ -321,6 +351,14 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--limit", type=_positive, default=DEFAULT_LIMIT, help="rows (default 50)")
         sp.add_argument("--offset", type=_non_negative, default=0, help="skip rows (paging)")
         sp.set_defaults(run=run)
+
+    accounts = sub.add_parser("accounts", help="the configured marketplace accounts")
+    account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
+    ac = account_commands.add_parser(
+        "check", help="one call per account: do its keys, id and IP allow-list work?"
+    )
+    ac.add_argument("name", nargs="?", metavar="NAME", help="only this account")
+    ac.set_defaults(run=cmd_accounts_check)
 
     sync = sub.add_parser("sync", help="one sync pass over the configured marketplace accounts")
     sync.add_argument("--account", help="only this account")
