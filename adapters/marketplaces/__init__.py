@@ -8,5 +8,7 @@ Shared, marketplace-neutral modules (underscore = for adapters in this package o
   (the system clock is `adapters.clock`, shared with the rest of the program)
 - `_xml`: XML answers (11st): prolog-aware decoding, a hostile-XML-safe parser (defusedxml),
   namespaces stripped, typed reads that name the bad element
-- `_claims`: merging one claim seen in several lists of one fetch
+- `_claims`: merging one claim seen in several lists of one fetch; `SetAside`, a record kept
+  for a person instead of guessed at (each source's `set_aside` list)
+- `checks`: `AccountCheck`, what a source's `check()` (`cancelbot accounts check`) found
 """

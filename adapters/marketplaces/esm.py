@@ -382,9 +382,14 @@ class EsmClaimSource(HttpClaimSource):
         hint = ""
         if not rows and self.marketplace == "gmarket":
             # Cancels asked with a SiteType it does not take is reported to answer nothing.
+            documented = DEFAULT_SITE_TYPES["gmarket"][CANCELS_PATH]
             hint = (
-                f"no cancels in {self._query_days} days: if this seller had some, the SiteType "
-                f"may be wrong (G마켓 Cancels takes 3; {site_type} is configured)"
+                f"no cancels in {self._query_days} days: an empty answer cannot prove the "
+                f"SiteType ({site_type}, the Cancels page's)"
+                if site_type == documented
+                else f"no cancels in {self._query_days} days, and SiteType {site_type} is not "
+                f"the Cancels page's {documented}: Cancels asked with another one is reported "
+                f"to answer nothing; remove `site_type` unless ESM gave you {site_type}"
             )
         return AccountCheck(ok=True, summary=summary, hint=hint)
 

@@ -127,7 +127,10 @@ def test_every_account_answers_ok(run: Run) -> None:
     assert lines[2] == "11st-main: OK, 0 cancel request(s) in the last 24 hours"
     assert lines[3].startswith("gmarket-main: OK, 0 cancel(s) requested in the last 6 days")
     # An empty G마켓 Cancels answer cannot prove the SiteType, and the check says so.
-    assert lines[4].startswith("  note: no cancels in 6 days: if this seller had some")
+    assert lines[4] == (
+        "  note: no cancels in 6 days: an empty answer cannot prove the SiteType "
+        "(3, the Cancels page's)"
+    )
     assert lines[5].startswith("sandbox: OK, built-in sandbox (no keys needed)")
     assert len(lines) == 6
 

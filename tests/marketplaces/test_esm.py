@@ -730,4 +730,11 @@ def test_check_warns_when_gmarket_cancels_answer_nothing(fake: FakeEsm, clock: F
 
     # Cancels asked with 2 answer nothing (the live note): OK, but it says what that may mean.
     assert result.ok and result.summary.startswith("OK, 0 cancel(s)")
-    assert "SiteType may be wrong (G마켓 Cancels takes 3; 2 is configured)" in result.hint
+    assert "SiteType 2 is not the Cancels page's 3" in result.hint
+    assert "remove `site_type` unless ESM gave you 2" in result.hint
+    # With the documented 3 and nothing to show, it only says what it cannot prove.
+    fake.claims = []
+    quiet = esm_source(fake, clock).check()
+    assert quiet.ok and quiet.hint == (
+        "no cancels in 6 days: an empty answer cannot prove the SiteType (3, the Cancels page's)"
+    )
