@@ -30,9 +30,9 @@ from adapters.db.engine import make_engine, make_session_factory
 from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.marketplaces.coupang import CoupangClaimSource
 from core.sync import sync_account
-from tests.marketplaces.fake_coupang import FakeCoupang, make_receipts
-from tests.marketplaces.faketime import FakeTime
-from tests.marketplaces.http_server import serve
+from tests.integration.marketplaces.fake_coupang import FakeCoupang, make_receipts
+from tests.integration.marketplaces.faketime import FakeTime
+from tests.integration.marketplaces.http_server import serve
 
 # make_receipts: per 6 receipts, 4 are results (the pending-return kinds are skipped),
 # and every third receipt carries two items.

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from core.account_check import AccountCheck
 from core.claims import Claim, ClaimKey
 from core.orders import Order
 from core.outbox import OutboxItem, OutboxKind
@@ -44,6 +45,10 @@ class ClaimSource(Protocol):
 
     def close(self) -> None:
         """Free connections; the source is not used again."""
+        ...
+
+    def check(self) -> AccountCheck:
+        """One cheap authenticated call: do the keys, the ids, the IP allow-list work?"""
         ...
 
 

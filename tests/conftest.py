@@ -155,7 +155,6 @@ def pg_url(_pg_migrated: str) -> str:
 TIERS = {
     "unit": "unit",
     "integration": "integration",
-    "marketplaces": "integration",
     "e2e": "e2e",
     "system": "system",
 }

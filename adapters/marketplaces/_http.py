@@ -1,11 +1,12 @@
 """The HTTP layer every marketplace adapter shares.
 
 `build_client` makes the httpx.Client (explicit timeouts, injectable transport for tests);
-`JsonHttp.call` runs one logical request: rate limit, send, retry transient failures as
-`_retry.RetryPolicy` decides, and turn everything that still fails into a MarketplaceError
-naming the account and the request (method + path only: query strings and headers may hold
-credentials, so they never reach an error or a log line). `JsonHttp.call_bytes` is the same
-runner for bodies that are not JSON (11st's XML): the caller's parser gets the raw response.
+`MarketplaceHttp.call` runs one logical request: rate limit, send, retry transient failures
+as `_retry.RetryPolicy` decides, and turn everything that still fails into a
+MarketplaceError naming the account and the request (method + path only: query strings and
+headers may hold credentials, so they never reach an error or a log line); it parses a JSON
+body. `MarketplaceHttp.call_bytes` is the same runner for bodies that are not JSON (11st's
+XML): the caller's parser gets the raw response.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
+from adapters.clock import SystemClock
 from adapters.marketplaces._json import GarbledBody, JsonNode
 from adapters.marketplaces._ratelimit import RateLimit, TokenBucket
 from adapters.marketplaces._retry import RetryPolicy
-from adapters.marketplaces._time import SystemClock
 from core.claims import Claim
 from core.errors import MarketplaceError
 from core.ports import Clock
@@ -90,7 +91,7 @@ def json_error_detail(response: httpx.Response) -> tuple[str, str]:
     return ("" if code is None else str(code)), ("" if message is None else str(message))
 
 
-class JsonHttp:
+class MarketplaceHttp:
     """Runs requests for one marketplace account; see the module docstring."""
 
     def __init__(
@@ -259,9 +260,9 @@ class JsonHttp:
 
 
 class HttpClaimSource(ABC):
-    """What every HTTP marketplace source shares: its JsonHttp, closing, `with` support."""
+    """What every HTTP marketplace source shares: its MarketplaceHttp, closing, `with` support."""
 
-    _http: JsonHttp
+    _http: MarketplaceHttp
 
     @abstractmethod
     def fetch_claims(self, start: datetime, end: datetime) -> Sequence[Claim]: ...

@@ -65,11 +65,6 @@ class JsonNode:
             raise self._fail("an integer")
         return self.value
 
-    def as_bool(self) -> bool:
-        if not isinstance(self.value, bool):
-            raise self._fail("a boolean")
-        return self.value
-
     def as_id(self) -> str:
         """An identifier sent as a JSON integer or string, as the exact decimal text."""
         if isinstance(self.value, str) and self.value:

@@ -1,20 +1,13 @@
-"""Time helpers every marketplace adapter needs: KST, the system clock, query windows."""
+"""Time helpers every marketplace adapter needs: KST and query windows."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from core.sync import windows
 
 # Korean marketplaces speak KST (no daylight saving), often without saying so.
 KST = timezone(timedelta(hours=9), "KST")
-
-
-class SystemClock:
-    """core.ports.Clock on the real wall clock, in UTC."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 def check_window(start: datetime, end: datetime) -> None:

@@ -2,15 +2,29 @@
 
 One Claim per `returnItems[]` entry of a receipt. Which rows are results (SPEC §3 rule 1):
 - 출고중지요청 (listed under RETURN with status RU, receiptStatus RELEASE_STOP_UNCHECKED) is a
-  cancel request: holding the order is what stops the shipment.
+  cancel: its `releaseStopStatus` says how far it got.
+  - 미처리 (or 비대상, or absent): REQUESTED. Holding the order is what stops the shipment.
+  - 처리(출고중지): the seller stopped the shipment: the cancel is COMPLETED, nothing left.
+  - 처리(이미출고) / 자동처리(이미출고): the goods had already left, so the request is closed
+    without a cancel: WITHDRAWN (the one state that never holds an order; a hold placed while
+    it was open is released, and SPEC rule 14 takes over once the order shows SHIPPED) with
+    `shipped_hint=True`. What follows is a return, which the completed list reports.
+  - anything else: REQUESTED, logged: holding an order by mistake costs less than shipping it.
 - a completed return (RETURNS_COMPLETED) is RETURN/COMPLETED; a return still in progress
   (반품접수, 입고완료, 쿠팡확인요청) is not a result yet.
 - a cancelType=CANCEL row is a 결제완료-stage cancel, refunded automatically: COMPLETED by
   default (the notes mark its statuses unconfirmed, so the state is a constructor option).
+
+The list filters on the receipt (접수) date. A return filed weeks before it completes would
+be missed by a short lookback, so the completed-returns list (status CC) reads the last
+`completed_lookback_days` (31, the most one call may span) in one call; the other lists keep
+the shorter `lookback` (14 days in 7-day ranges). A routine 5-minute pass makes 7 calls
+(3 RU, 3 CANCEL, 1 CC), plus one per further page of 50.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,21 +34,28 @@ from urllib.parse import quote
 
 import httpx
 
+from adapters.clock import SystemClock
+from adapters.marketplaces._claims import SetAside
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
     HttpClaimSource,
-    JsonHttp,
+    MarketplaceHttp,
     Timeouts,
     build_client,
 )
 from adapters.marketplaces._json import JsonNode
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._retry import RetryPolicy
-from adapters.marketplaces._time import SystemClock, check_window, day_chunks
+from adapters.marketplaces._time import KST, check_window, day_chunks
+from adapters.marketplaces.checks import failed
 from adapters.marketplaces.coupang_auth import CoupangAuth
+from core.account_check import AccountCheck
 from core.claims import Claim, ClaimKey, ClaimState, ClaimType
+from core.errors import MarketplaceError
 from core.ports import Clock
+
+log = logging.getLogger(__name__)
 
 COUPANG_BASE_URL = "https://api-gateway.coupang.com"
 RETURN_REQUESTS_PATH = "/v2/providers/openapi/apis/api/v6/vendors/{vendor_id}/returnRequests"
@@ -44,8 +65,13 @@ COUPANG_RATE_LIMIT = RateLimit(10.0)
 
 RELEASE_STOP_UNCHECKED = "RELEASE_STOP_UNCHECKED"  # 출고중지요청
 RETURNS_COMPLETED = "RETURNS_COMPLETED"  # 반품완료
+COMPLETED_RETURNS_STATUS = "CC"  # the list parameter for 반품완료
 # returnItems[].releaseStatus: Y 출고됨, A 이미출고됨, N 미출고, S 출고중지됨
 SHIPPED_BY_RELEASE_STATUS = {"Y": True, "A": True, "N": False, "S": False}
+# releaseStopStatus, the receipt's 출고중지처리상태.
+STOP_OPEN = frozenset({"미처리", "비대상", ""})
+STOP_DONE = frozenset({"처리(출고중지)"})  # the shipment was stopped: the cancel is done
+STOP_TOO_LATE = frozenset({"처리(이미출고)", "자동처리(이미출고)"})  # it had already left
 
 
 @dataclass(frozen=True)
@@ -67,6 +93,7 @@ class Receipt:
     created_at: datetime
     modified_at: datetime | None
     complete_confirm_date: datetime | None
+    release_stop_status: str | None
     enclose_price: Decimal | None
     return_shipping_charge: Decimal | None  # + seller pays, - customer pays
     items: tuple[ReturnItem, ...]
@@ -90,12 +117,23 @@ class ListQuery:
     status: str | None = None
 
 
+@dataclass(frozen=True)
+class Kind:
+    """What a receipt's rows mean: claim type, state, and (when the receipt itself says so)
+    whether the goods had left, overriding each item's releaseStatus."""
+
+    claim_type: ClaimType
+    state: ClaimState
+    shipped: bool | None = None
+
+
 class CoupangClaimSource(HttpClaimSource):
     """core.ports.ClaimSource for one Coupang vendor (WING account).
 
-    The list filters on the receipt (접수) date, not on the last change, so a return filed
-    days before it completes would never be seen by a window on its completion day. Each
-    fetch therefore reads receipts from `lookback` before `start` and keeps those whose
+    The list filters on the receipt (접수) date, not on the last change, so a claim filed
+    days before it changes would never be seen by a window on the day it changes. Each
+    fetch therefore reads receipts filed from `lookback` before `start` (the completed
+    returns: at least the last `completed_lookback_days` days) and keeps those whose
     `modifiedAt` falls in [start, end).
     """
 
@@ -114,6 +152,7 @@ class CoupangClaimSource(HttpClaimSource):
         sleep: Callable[[float], None] = time.sleep,
         clock: Clock | None = None,
         lookback: timedelta = timedelta(days=14),
+        completed_lookback_days: int = MAX_QUERY_DAYS,
         query_days: int = 7,
         page_size: int = 50,
         return_statuses: Sequence[str] = ("RU", "CC"),
@@ -122,13 +161,16 @@ class CoupangClaimSource(HttpClaimSource):
     ) -> None:
         if not 1 <= query_days <= MAX_QUERY_DAYS:
             raise ValueError(f"query_days must be 1..{MAX_QUERY_DAYS}")
+        if completed_lookback_days < 1:
+            raise ValueError("completed_lookback_days must be at least 1")
         if page_size < 1 or lookback < timedelta(0):
             raise ValueError("page_size must be positive and lookback not negative")
         self.account = account
         self.marketplace = "coupang"
         self.max_window = timedelta(days=MAX_QUERY_DAYS)
         self.vendor_id = vendor_id
-        clock = clock or SystemClock()
+        self.set_aside: list[SetAside] = []
+        clock = self._clock = clock or SystemClock()
         client = build_client(
             base_url,
             timeouts=timeouts,
@@ -139,7 +181,7 @@ class CoupangClaimSource(HttpClaimSource):
             },
             transport=transport,
         )
-        self._http = JsonHttp(
+        self._http = MarketplaceHttp(
             client,
             marketplace=self.marketplace,
             account=account,
@@ -151,6 +193,7 @@ class CoupangClaimSource(HttpClaimSource):
         )
         self._path = RETURN_REQUESTS_PATH.format(vendor_id=quote(vendor_id, safe=""))
         self._lookback = lookback
+        self._completed_lookback_days = completed_lookback_days
         self._query_days = query_days
         self._page_size = page_size
         # status and cancelType=CANCEL may not be combined; RETURN needs a status (or orderId).
@@ -170,8 +213,8 @@ class CoupangClaimSource(HttpClaimSource):
         The window is only complete once the iterator is exhausted."""
         check_window(start, end)
         seen: set[ClaimKey] = set()
-        for first, last in day_chunks(start - self._lookback, end, self._query_days):
-            for query in self._queries:
+        for query in self._queries:
+            for first, last in self._ranges(query, start, end):
                 for receipts in self._receipt_pages(first, last, query):
                     page: list[Claim] = []
                     for receipt in receipts:
@@ -185,10 +228,34 @@ class CoupangClaimSource(HttpClaimSource):
                     if page:
                         yield page
 
-    def _receipt_pages(
-        self, first: date, last: date, query: ListQuery
-    ) -> Iterator[Sequence[Receipt]]:
-        """Day mode: every page, following the top-level nextToken until it is ""."""
+    def _ranges(self, query: ListQuery, start: datetime, end: datetime) -> list[tuple[date, date]]:
+        """The receipt dates one list reads for [start, end), in ranges one call may ask."""
+        if start == end:
+            return []
+        if query.status != COMPLETED_RETURNS_STATUS:
+            return day_chunks(start - self._lookback, end, self._query_days)
+        # A return completes days or weeks after it was filed: read the last
+        # `completed_lookback_days` of receipts (31 = one call) up to the window's last day.
+        last_day = (end - timedelta(microseconds=1)).astimezone(KST).date()
+        first_day = last_day - timedelta(days=self._completed_lookback_days - 1)
+        since = datetime(first_day.year, first_day.month, first_day.day, tzinfo=KST)
+        return day_chunks(min(start - self._lookback, since), end, MAX_QUERY_DAYS)
+
+    def check(self) -> AccountCheck:
+        """One call on the stop-shipment list for yesterday and today: it needs the keys,
+        the vendor id and a registered IP."""
+        today = self._clock.now().astimezone(KST).date()
+        params = self._params(today - timedelta(days=1), today, ListQuery("RETURN", "RU"))
+        try:
+            page = self._http.call("GET", self._path, parse_page, params=params)
+        except MarketplaceError as exc:
+            return failed(exc, self.marketplace, _hint(exc))
+        count = f"{len(page.receipts)}{'+' if page.next_token else ''}"
+        return AccountCheck(
+            ok=True, summary=f"OK, {count} stop-shipment receipt(s) since yesterday (status RU)"
+        )
+
+    def _params(self, first: date, last: date, query: ListQuery) -> dict[str, str | int]:
         params: dict[str, str | int] = {
             "createdAtFrom": first.isoformat(),
             "createdAtTo": last.isoformat(),
@@ -197,6 +264,13 @@ class CoupangClaimSource(HttpClaimSource):
             params["status"] = query.status
         params["cancelType"] = query.cancel_type
         params["maxPerPage"] = self._page_size
+        return params
+
+    def _receipt_pages(
+        self, first: date, last: date, query: ListQuery
+    ) -> Iterator[Sequence[Receipt]]:
+        """Day mode: every page, following the top-level nextToken until it is ""."""
+        params = self._params(first, last, query)
         seen: set[str] = set()
         while True:
             page = self._http.call("GET", self._path, parse_page, params=params)
@@ -214,38 +288,80 @@ class CoupangClaimSource(HttpClaimSource):
         kind = self._classify(receipt, query)
         if kind is None:
             return []
-        claim_type, state = kind
         completed_at = None
-        if state is ClaimState.COMPLETED:
+        if kind.state is ClaimState.COMPLETED:
             completed_at = receipt.complete_confirm_date or receipt.changed_at
         return [
             Claim(
                 marketplace=self.marketplace,
                 account=self.account,
                 claim_id=receipt.receipt_id,
-                claim_type=claim_type,
-                claim_state=state,
+                claim_type=kind.claim_type,
+                claim_state=kind.state,
                 marketplace_order_id=receipt.order_id,
                 marketplace_item_id=item.vendor_item_id,
                 cancel_qty=item.cancel_count,
                 claimed_at=receipt.created_at,
                 ordered_qty=item.purchase_count,
                 completed_at=completed_at,
-                shipped_hint=SHIPPED_BY_RELEASE_STATUS.get(item.release_status or ""),
+                shipped_hint=(
+                    SHIPPED_BY_RELEASE_STATUS.get(item.release_status or "")
+                    if kind.shipped is None
+                    else kind.shipped
+                ),
                 product_name=item.vendor_item_name,
             )
             for item in receipt.items
         ]
 
-    def _classify(self, receipt: Receipt, query: ListQuery) -> tuple[ClaimType, ClaimState] | None:
+    def _classify(self, receipt: Receipt, query: ListQuery) -> Kind | None:
         if query.cancel_type == "CANCEL":
-            return ClaimType.CANCEL, self._cancel_state
+            return Kind(ClaimType.CANCEL, self._cancel_state)
         if receipt.receipt_status in self._completed_statuses:
-            return ClaimType.RETURN, ClaimState.COMPLETED
+            return Kind(ClaimType.RETURN, ClaimState.COMPLETED)
         # A stop-shipment request is listed both as RU and as UC; the RU list is the signal.
         if receipt.receipt_status == RELEASE_STOP_UNCHECKED or query.status == "RU":
-            return ClaimType.CANCEL, ClaimState.REQUESTED
+            return self._stop_shipment(receipt)
         return None
+
+    def _stop_shipment(self, receipt: Receipt) -> Kind:
+        stop = receipt.release_stop_status or ""
+        if stop in STOP_DONE:
+            return Kind(ClaimType.CANCEL, ClaimState.COMPLETED, shipped=False)
+        if stop in STOP_TOO_LATE:
+            return Kind(ClaimType.CANCEL, ClaimState.WITHDRAWN, shipped=True)
+        if stop not in STOP_OPEN:
+            log.warning(
+                "coupang account %s: receipt %s has releaseStopStatus %r; kept as an open "
+                "stop-shipment request",
+                self.account,
+                receipt.receipt_id,
+                stop[:40],
+            )
+        return Kind(ClaimType.CANCEL, ClaimState.REQUESTED)
+
+
+def _hint(error: MarketplaceError) -> str:
+    text = str(error.args[0]) if error.args else ""
+    if error.status == 401 and "expired" in text:
+        return "Coupang refused the signing time: set this server's clock right (NTP)"
+    if error.status == 401:
+        return (
+            "Coupang refused the signature: check the access and secret keys' variables; "
+            "keys expire after 6 months (WING: 판매자정보 > 추가판매정보 > OPEN API 키 발급)"
+        )
+    if error.status == 400 and "vendor" in text.lower():
+        return "vendor_id is not the WING vendor ID (A0…) these keys were issued for"
+    if error.status == 403:
+        return (
+            "Coupang refused this server: register its outbound IP with the OPEN API key "
+            "(WING: 판매자정보 > 추가판매정보 > OPEN API 키 발급)"
+        )
+    if error.status == 429:
+        return "Coupang's rate limit: lower rate_limit_per_second, or wait some minutes"
+    if error.status is None:
+        return "no answer from Coupang: check the network, a proxy, or `base_url`"
+    return "Coupang's own code and message above say what it refused"
 
 
 def parse_page(body: JsonNode) -> Page:
@@ -264,6 +380,7 @@ def parse_receipt(row: JsonNode) -> Receipt:
         created_at=row["createdAt"].as_datetime(),
         modified_at=_optional_time(row, "modifiedAt"),
         complete_confirm_date=_optional_time(row, "completeConfirmDate"),
+        release_stop_status=_optional_text(row, "releaseStopStatus"),
         enclose_price=_optional_money(row, "enclosePrice"),
         return_shipping_charge=_optional_money(row, "returnShippingCharge"),
         items=tuple(_parse_item(item) for item in row["returnItems"].as_list()),
@@ -287,6 +404,11 @@ def _optional_time(row: JsonNode, key: str) -> datetime | None:
     if node is None or node.value == "":
         return None
     return node.as_datetime()  # naive (old docs) means KST; v6 samples carry an offset
+
+
+def _optional_text(row: JsonNode, key: str) -> str | None:
+    node = row.get(key)
+    return None if node is None else node.as_str()
 
 
 def _optional_money(row: JsonNode, key: str) -> Decimal | None:

@@ -37,21 +37,25 @@ from functools import partial
 
 import httpx
 
-from adapters.marketplaces._claims import keep_latest
+from adapters.clock import SystemClock
+from adapters.marketplaces._claims import SetAside, keep_latest
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
     HttpClaimSource,
-    JsonHttp,
+    MarketplaceHttp,
     Timeouts,
     build_client,
 )
 from adapters.marketplaces._json import GarbledBody
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._retry import RetryPolicy
-from adapters.marketplaces._time import KST, SystemClock, check_window, split_window
+from adapters.marketplaces._time import KST, check_window, split_window
 from adapters.marketplaces._xml import XmlNode, decode_xml, parse_xml
+from adapters.marketplaces.checks import failed
+from core.account_check import AccountCheck
 from core.claims import Claim, ClaimKey, ClaimState, ClaimType
+from core.errors import MarketplaceError
 from core.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -128,20 +132,22 @@ class EleventhStreetClaimSource(HttpClaimSource):
         self.account = account
         self.marketplace = "11st"
         self.max_window = MAX_WINDOW
+        self.set_aside: list[SetAside] = []  # rows of fixed lists: nothing to guess yet
+        self._clock: Clock = clock or SystemClock()
         client = build_client(
             base_url,
             timeouts=timeouts,
             headers={API_KEY_HEADER: api_key, "Accept": "application/xml, text/xml"},
             transport=transport,
         )
-        self._http = JsonHttp(
+        self._http = MarketplaceHttp(
             client,
             marketplace=self.marketplace,
             account=account,
             retry=retry,
             rate_limit=rate_limit,
             sleep=sleep,
-            clock=clock or SystemClock(),
+            clock=self._clock,
             error_detail=eleventh_street_error_detail,
             secrets=(api_key,),
         )
@@ -169,6 +175,19 @@ class EleventhStreetClaimSource(HttpClaimSource):
                 for claim in self._list(claim_list, piece_start, piece_end):
                     keep_latest(claims, claim)
         return list(claims.values())
+
+    def check(self) -> AccountCheck:
+        """One call on the cancel-request list for the last 24 hours: it needs the key and
+        the IP registered with it."""
+        end = _ceil_minute(self._clock.now())
+        requests = next(c for c in CLAIM_LISTS if c.name == "cancelorders")
+        try:
+            claims = self._call(requests, end - timedelta(days=1), end)
+        except MarketplaceError as exc:
+            return failed(exc, self.marketplace, _hint(exc))
+        return AccountCheck(
+            ok=True, summary=f"OK, {len(claims)} cancel request(s) in the last 24 hours"
+        )
 
     def _list(self, claim_list: ClaimList, start: datetime, end: datetime) -> list[Claim]:
         """One list over [start, end], halving any piece whose answer hit the row cap."""
@@ -267,6 +286,21 @@ def eleventh_street_error_detail(response: httpx.Response) -> tuple[str, str]:
         return "", " ".join(text.split())[:_SNIPPET]
     code, message = root.get("result_code"), root.get("result_text")
     return ("" if code is None else code.text), ("" if message is None else message.text)
+
+
+def _hint(error: MarketplaceError) -> str:
+    if error.code in ("-28005", "-29005", "-28001", "-29001"):
+        # 11st ties the key to the caller IPs registered with it and documents no other
+        # answer for a call from elsewhere.
+        return (
+            "11st does not know this seller: the openapikey is wrong, or this server's IP is "
+            "not the one registered with the key (11st 셀러오피스 > Open API 센터)"
+        )
+    if error.code in RETRYABLE_CODES:
+        return "11st is under maintenance: try again later"
+    if error.status is None:
+        return "no answer from 11st: check the network, a proxy, or `base_url`"
+    return "11st's own code and message above say what it refused"
 
 
 def _path(claim_list: ClaimList, start: datetime, end: datetime) -> str:

@@ -8,6 +8,14 @@ cancel/return blocks are being retired).
 A product order the detail call leaves out is an error, not a skip: the caller advances its
 sync cursor past a window that returned, so a dropped claim would be lost for good. The error
 is retryable; the next sync asks again.
+
+Where a claim's own block is missing, the legacy top-level block (`cancel`/`return`) is read
+instead. Naver's direct cancels (ADMIN_CANCEL*, 직권취소) are not documented to carry
+`currentClaim.cancel` at all; without one, the claim is taken from the product order itself:
+`claimId`, the quantity cancelled (`initialQuantity − remainQuantity`, or the whole line once
+it is CANCELED) and, for its date, the product order's `lastChangedDate` from the change list.
+A claim that still cannot be told without guessing is set aside (`set_aside`), not failed:
+failing would fail every later pass of the account too.
 """
 
 from __future__ import annotations
@@ -17,23 +25,28 @@ import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 import httpx
 
+from adapters.clock import SystemClock
+from adapters.marketplaces._claims import SetAside, set_aside
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
     HttpClaimSource,
-    JsonHttp,
+    MarketplaceHttp,
     Timeouts,
     build_client,
 )
 from adapters.marketplaces._json import JsonNode
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._retry import RetryPolicy
-from adapters.marketplaces._time import KST, SystemClock, check_window, split_window
+from adapters.marketplaces._time import KST, check_window, split_window
+from adapters.marketplaces.checks import failed
 from adapters.marketplaces.naver_auth import NaverTokens
+from core.account_check import AccountCheck
 from core.claims import Claim, ClaimState, ClaimType
 from core.errors import MarketplaceError
 from core.ports import Clock
@@ -64,6 +77,8 @@ NAVER_CLAIM_STATES: Mapping[str, tuple[ClaimType, ClaimState]] = {
     "ADMIN_CANCEL_REJECT": (ClaimType.CANCEL, ClaimState.WITHDRAWN),
     "RETURN_DONE": (ClaimType.RETURN, ClaimState.COMPLETED),
 }
+# Naver's own cancels (직권취소): no `currentClaim.cancel` is documented for them.
+DIRECT_CANCEL_STATUSES = frozenset({"ADMIN_CANCELING", "ADMIN_CANCEL_DONE", "ADMIN_CANCEL_REJECT"})
 # Where each claim type's block sits in `currentClaim`, and its completion timestamp.
 _CLAIM_BLOCK = {ClaimType.CANCEL: "cancel", ClaimType.RETURN: "return"}
 _COMPLETED_FIELD = {
@@ -76,6 +91,7 @@ _COMPLETED_FIELD = {
 class Change:
     product_order_id: str
     claim_status: str | None
+    last_changed: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -131,9 +147,10 @@ class NaverClaimSource(HttpClaimSource):
         self.marketplace = "naver"
         self.max_window = MAX_WINDOW
         self.client_id = client_id
-        clock = clock or SystemClock()
+        self.set_aside: list[SetAside] = []
+        clock = self._clock = clock or SystemClock()
         client = build_client(base_url, timeouts=timeouts, transport=transport)
-        self._http = JsonHttp(
+        self._http = MarketplaceHttp(
             client,
             marketplace=self.marketplace,
             account=account,
@@ -164,16 +181,49 @@ class NaverClaimSource(HttpClaimSource):
     def fetch_claims(self, start: datetime, end: datetime) -> list[Claim]:
         """Every claim line whose status changed in [start, end); all or MarketplaceError."""
         check_window(start, end)
-        ids: dict[str, None] = {}  # ordered and deduplicated: windows and pages repeat rows
+        # Ordered and deduplicated (windows and pages repeat rows): id -> its latest change.
+        changed: dict[str, datetime | None] = {}
         for window_start, window_end in split_window(start, end, MAX_WINDOW):
             for change in self._changes(window_start, window_end):
                 if change.claim_status in self._states:
-                    ids[change.product_order_id] = None
-        wanted = list(ids)
+                    changed[change.product_order_id] = change.last_changed
+        wanted = list(changed)
         claims: list[Claim] = []
+        aside: list[tuple[str, str, JsonNode]] = []
         for i in range(0, len(wanted), self._batch_size):
-            claims.extend(self._details(wanted[i : i + self._batch_size]))
+            claims.extend(self._details(wanted[i : i + self._batch_size], changed, aside))
+        for claim_id, reason, item in aside:  # only once the whole window has been read
+            set_aside(
+                self.set_aside,
+                account=self.account,
+                marketplace=self.marketplace,
+                claim_id=claim_id,
+                reason=reason,
+                record=item.value,
+            )
         return claims
+
+    def check(self) -> AccountCheck:
+        """A token, then one page of the last day's changed product orders: it needs the
+        client id and secret and a registered IP."""
+        now = self._clock.now()
+        try:
+            page = self._api(
+                "GET",
+                self._changes_path,
+                parse_changes,
+                params={
+                    "lastChangedFrom": _timestamp(now - MAX_WINDOW),
+                    "lastChangedTo": _timestamp(now),
+                    "limitCount": MAX_IDS,
+                },
+            )
+        except MarketplaceError as exc:
+            return failed(exc, self.marketplace, _hint(exc))
+        count = f"{len(page.changes)}{'+' if page.more else ''}"
+        return AccountCheck(
+            ok=True, summary=f"OK, {count} product order(s) changed in the last 24 hours"
+        )
 
     def _changes(self, start: datetime, end: datetime) -> Iterator[Change]:
         # lastChangedTo is inclusive and millisecond-precise: stop 1 ms before `end`.
@@ -197,9 +247,15 @@ class NaverClaimSource(HttpClaimSource):
             # Same lastChangedTo; moreSequence is opaque and passed back as sent.
             params["lastChangedFrom"], params["moreSequence"] = page.more
 
-    def _details(self, product_order_ids: list[str]) -> list[Claim]:
+    def _details(
+        self,
+        product_order_ids: list[str],
+        changed: Mapping[str, datetime | None],
+        aside: list[tuple[str, str, JsonNode]],
+    ) -> list[Claim]:
         body = {"productOrderIds": product_order_ids, "quantityClaimCompatibility": True}
-        details = self._api("POST", self._query_path, self._parse_details, json=body)
+        parse = partial(self._parse_details, changed, aside)
+        details = self._api("POST", self._query_path, parse, json=body)
         missing = [i for i in product_order_ids if i not in details.returned_ids]
         if missing:
             log.warning(
@@ -241,30 +297,50 @@ class NaverClaimSource(HttpClaimSource):
         token = self._tokens.get()
         return self._http.call(method, path, parse, params=params, json=json, auth=_Bearer(token))
 
-    def _parse_details(self, body: JsonNode) -> Details:
+    def _parse_details(
+        self,
+        changed: Mapping[str, datetime | None],
+        aside: list[tuple[str, str, JsonNode]],
+        body: JsonNode,
+    ) -> Details:
         returned: set[str] = set()
         claims: list[Claim] = []
         for item in body["data"].as_list():
-            returned.add(item["productOrder"]["productOrderId"].as_id())
-            claim = self._claim(item)
+            product_order_id = item["productOrder"]["productOrderId"].as_id()
+            returned.add(product_order_id)
+            claim = self._claim(item, changed.get(product_order_id), aside)
             if claim is not None:
                 claims.append(claim)
         return Details(returned, claims)
 
-    def _claim(self, item: JsonNode) -> Claim | None:
+    def _claim(
+        self,
+        item: JsonNode,
+        last_changed: datetime | None,
+        aside: list[tuple[str, str, JsonNode]],
+    ) -> Claim | None:
         product_order = item["productOrder"]
-        status = product_order.get("claimStatus")
-        kind = None if status is None else self._states.get(status.as_str())
+        node = product_order.get("claimStatus")
+        status = None if node is None else node.as_str()
+        kind = None if status is None else self._states.get(status)
         if kind is None:
             return None  # the claim moved on to a state that is not a result (or has none)
         claim_type, state = kind
-        block = item["currentClaim"][_CLAIM_BLOCK[claim_type]]
+        name = _CLAIM_BLOCK[claim_type]
+        block = _claim_block(item, name)
+        if block is None:
+            found: Claim | str = (
+                self._from_product_order(item, state, last_changed)
+                if status in DIRECT_CANCEL_STATUSES
+                else f"{status} without a claim block (currentClaim.{name} or {name})"
+            )
+            if isinstance(found, str):
+                claim_id = product_order.get("claimId")
+                aside.append(("" if claim_id is None else claim_id.as_id(), found, item))
+                return None
+            return found
         completed = block.get(_COMPLETED_FIELD[claim_type])
         quantity = block.get("requestQuantity")
-        # initialQuantity is the line as ordered; quantity may shrink after partial claims.
-        ordered = product_order.get("initialQuantity")
-        if ordered is None:
-            ordered = product_order.get("quantity")
         return Claim(
             marketplace=self.marketplace,
             account=self.account,
@@ -275,7 +351,7 @@ class NaverClaimSource(HttpClaimSource):
             marketplace_item_id=product_order["productOrderId"].as_id(),
             cancel_qty=None if quantity is None else quantity.as_int(),
             claimed_at=block["claimRequestDate"].as_datetime(),
-            ordered_qty=None if ordered is None else ordered.as_int(),
+            ordered_qty=_ordered(product_order),
             completed_at=(
                 completed.as_datetime()
                 if completed is not None and state is ClaimState.COMPLETED
@@ -286,12 +362,101 @@ class NaverClaimSource(HttpClaimSource):
             option=_text(product_order.get("productOption")),
         )
 
+    def _from_product_order(
+        self, item: JsonNode, state: ClaimState, last_changed: datetime | None
+    ) -> Claim | str:
+        """A direct cancel read from its product order; a str says why it cannot be."""
+        product_order = item["productOrder"]
+        claim_id = product_order.get("claimId")
+        if claim_id is None:
+            return "direct cancel without currentClaim.cancel or productOrder.claimId"
+        quantity = _cancelled_quantity(product_order)
+        if quantity is None:
+            return (
+                "direct cancel without currentClaim.cancel; the product order does not say "
+                "how many units it cancels (remainQuantity not below initialQuantity, and "
+                "the line is not CANCELED)"
+            )
+        if last_changed is None:
+            return "direct cancel without currentClaim.cancel and without a lastChangedDate"
+        return Claim(
+            marketplace=self.marketplace,
+            account=self.account,
+            claim_id=claim_id.as_id(),
+            claim_type=ClaimType.CANCEL,
+            claim_state=state,
+            marketplace_order_id=item["order"]["orderId"].as_id(),
+            marketplace_item_id=product_order["productOrderId"].as_id(),
+            cancel_qty=quantity,
+            # When Naver changed the product order's claim status: the closest date it gives.
+            claimed_at=last_changed,
+            ordered_qty=_ordered(product_order),
+            completed_at=last_changed if state is ClaimState.COMPLETED else None,
+            shipped_hint=_shipped(item.get("delivery")),
+            product_name=_text(product_order.get("productName")),
+            option=_text(product_order.get("productOption")),
+        )
+
+
+def _claim_block(item: JsonNode, name: str) -> JsonNode | None:
+    """`currentClaim.<name>`, else the top-level `<name>` (being retired, still sent)."""
+    current = item.get("currentClaim")
+    block = None if current is None else current.get(name)
+    return block if block is not None else item.get(name)
+
+
+def _ordered(product_order: JsonNode) -> int | None:
+    # initialQuantity is the line as ordered; quantity may shrink after partial claims.
+    ordered = product_order.get("initialQuantity")
+    if ordered is None:
+        ordered = product_order.get("quantity")
+    return None if ordered is None else ordered.as_int()
+
+
+def _cancelled_quantity(product_order: JsonNode) -> int | None:
+    """Units a claim took off the line, as the product order alone tells it; None if it
+    cannot: initial − remaining when that is positive, else the whole line once CANCELED."""
+    initial, remain = product_order.get("initialQuantity"), product_order.get("remainQuantity")
+    if initial is not None and remain is not None and initial.as_int() > remain.as_int():
+        return initial.as_int() - remain.as_int()
+    status = product_order.get("productOrderStatus")
+    if status is not None and status.as_str() == "CANCELED":
+        return _ordered(product_order)
+    return None
+
+
+def _hint(error: MarketplaceError) -> str:
+    text = str(error.args[0]) if error.args else ""
+    token_call = error.request.endswith("/oauth2/token")
+    if error.code == "GW.IP_NOT_ALLOWED":
+        return "register this server's outbound IP for the application in 커머스API센터"
+    if error.status is None and "bcrypt" in text:
+        return "the client secret is not a Naver one (it starts with $2a$): copy it again"
+    if token_call and error.status == 403:
+        return (
+            "the client secret does not match the client id (copy both again from "
+            "커머스API센터), or this server's clock is more than 5 minutes off"
+        )
+    if token_call and error.status == 400:
+        return "the client id is not a 커머스API센터 application id: copy it again"
+    if error.code == "GW.AUTHN":
+        return "Naver refused a fresh token: re-issue the application's secret"
+    if error.status == 429:
+        return "Naver's rate limit or quota: lower rate_limit_per_second, or wait"
+    if error.status is None:
+        return "no answer from Naver: check the network, a proxy, or `base_url`"
+    return "Naver's own code and message above say what it refused"
+
 
 def parse_changes(body: JsonNode) -> ChangesPage:
     data = body["data"]
     rows = data.get("lastChangeStatuses")
     changes = [
-        Change(row["productOrderId"].as_id(), _optional_text(row.get("claimStatus")))
+        Change(
+            row["productOrderId"].as_id(),
+            _optional_text(row.get("claimStatus")),
+            _optional_time(row.get("lastChangedDate")),
+        )
         for row in ([] if rows is None else rows.as_list())
     ]
     more = data.get("more")
@@ -312,6 +477,10 @@ def _shipped(delivery: JsonNode | None) -> bool | None:
 def _timestamp(moment: datetime) -> str:
     """`2022-04-11T15:21:44.000+09:00`: ISO-8601 with ms and offset (httpx sends + as %2B)."""
     return moment.astimezone(KST).isoformat(timespec="milliseconds")
+
+
+def _optional_time(node: JsonNode | None) -> datetime | None:
+    return None if node is None else node.as_datetime()
 
 
 def _optional_text(node: JsonNode | None) -> str | None:

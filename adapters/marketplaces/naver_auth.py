@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import bcrypt
 
-from adapters.marketplaces._http import JsonHttp
+from adapters.marketplaces._http import MarketplaceHttp
 from adapters.marketplaces._json import GarbledBody, JsonNode
 from core.ports import Clock
 
@@ -44,7 +44,7 @@ class NaverTokens:
 
     def __init__(
         self,
-        http: JsonHttp,
+        http: MarketplaceHttp,
         *,
         token_path: str,
         client_id: str,

@@ -201,6 +201,32 @@ def cmd_sync(args: argparse.Namespace, cli: Cli) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def cmd_accounts_check(args: argparse.Namespace, cli: Cli) -> int:
+    """One cheap authenticated call per account: its keys, id, IP allow-list (and ESM's
+    site type) work, or the marketplace's own code and message and what to fix. Needs
+    the accounts' variables, not the database."""
+    config = cli.config(secrets=True)
+    accounts = [config.account(args.name)] if args.name else config.accounts
+    source_for = bootstrap.claim_sources()
+    failed = False
+    for account in accounts:
+        try:
+            source = source_for(account)
+        except (CancelbotError, ValueError) as exc:
+            failed = True
+            print(f"{account.name}: FAILED (configuration): {exc}")
+            continue
+        try:
+            result = source.check()
+        finally:
+            source.close()
+        failed = failed or not result.ok
+        print(f"{account.name}: {result.summary}")
+        if result.hint:
+            print(f"  {'note' if result.ok else 'fix'}: {result.hint}")
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace, cli: Cli) -> int:
     from bot.runtime import process
 

@@ -60,6 +60,14 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--offset", type=_non_negative, default=0, help="skip rows (paging)")
         sp.set_defaults(run=run)
 
+    accounts = sub.add_parser("accounts", help="the configured marketplace accounts")
+    account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
+    ac = account_commands.add_parser(
+        "check", help="one call per account: do its keys, id and IP allow-list work?"
+    )
+    ac.add_argument("name", nargs="?", metavar="NAME", help="only this account")
+    ac.set_defaults(run=commands.cmd_accounts_check)
+
     sync = sub.add_parser("sync", help="one sync pass over the configured marketplace accounts")
     sync.add_argument("--account", help="only this account")
     sync.set_defaults(run=commands.cmd_sync)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -14,12 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.clock import SystemClock
 from adapters.db import migrate
 from adapters.db.engine import make_engine, make_session_factory
 from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.marketplaces._http import Timeouts
 from adapters.marketplaces._ratelimit import RateLimit
-from adapters.marketplaces._time import SystemClock
 from adapters.marketplaces.coupang import CoupangClaimSource
 from adapters.marketplaces.eleventh_street import EleventhStreetClaimSource
 from adapters.marketplaces.esm import EsmClaimSource
@@ -84,6 +85,12 @@ def build(
         oms_sender=sender,
         close=engine.dispose,
     )
+
+
+def claim_sources(clock: Clock | None = None) -> Callable[[AccountConfig], ClaimSource]:
+    """The marketplace adapter for each account, without a database (`accounts check`)."""
+    sandboxes: Sandboxes = {}
+    return partial(claim_source, clock=clock or SystemClock(), sandboxes=sandboxes)
 
 
 def from_settings(settings: Settings, config: Config | None = None) -> Deps:

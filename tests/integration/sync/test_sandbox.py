@@ -12,7 +12,7 @@ from core.claims import ClaimState
 from core.queries import CancelFilter
 from core.results import Category, WithdrawalReason
 from core.sync import sync_account
-from tests.marketplaces.faketime import FakeTime
+from tests.integration.marketplaces.faketime import FakeTime
 
 ANCHOR = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 EVERYTHING = CancelFilter(phase=None, confirmed=None)

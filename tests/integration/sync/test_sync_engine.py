@@ -11,10 +11,16 @@ from core import read_models
 from core.claims import Claim
 from core.queries import CancelFilter
 from core.sync import sync_account, windows
-from tests.marketplaces.builders import coupang_source
-from tests.marketplaces.fake_coupang import FakeCoupang, make_receipts
-from tests.marketplaces.faketime import FakeTime
-from tests.marketplaces.faults import http_error, invalid_json, missing, rate_limited, timeout
+from tests.integration.marketplaces.builders import coupang_source
+from tests.integration.marketplaces.fake_coupang import FakeCoupang, make_receipts
+from tests.integration.marketplaces.faketime import FakeTime
+from tests.integration.marketplaces.faults import (
+    http_error,
+    invalid_json,
+    missing,
+    rate_limited,
+    timeout,
+)
 
 EVERYTHING = CancelFilter(phase=None, confirmed=None)
 LOOKBACK = timedelta(days=30)

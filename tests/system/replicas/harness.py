@@ -34,8 +34,8 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, create_engine, text
 
-from tests.marketplaces.fake_coupang import FakeCoupang, _stamp
-from tests.marketplaces.http_server import serve
+from tests.integration.marketplaces.fake_coupang import FakeCoupang, _stamp
+from tests.integration.marketplaces.http_server import serve
 
 REPO = Path(__file__).resolve().parents[3]
 # The command as the installed entry point runs it, from the interpreter running the tests:

@@ -514,3 +514,36 @@ def test_no_key_in_logs_errors_or_reprs(
     assert "retry" in caplog.text
     assert fake.api_key not in said and "wrong-key-42" not in said
     assert "openapikey" not in said
+
+
+# -- accounts check ------------------------------------------------------------------------
+
+
+def test_check_succeeds_with_one_call(clock: FakeTime) -> None:
+    now = clock.now()
+    rows = make_rows(12, now - timedelta(hours=30), every=timedelta(hours=2))
+    fake = FakeEleventhStreet(clock=clock, rows=rows)
+
+    result = eleventh_source(fake, clock).check()
+
+    # Cancel requests are rows 0 and 6 (six lists in turn): 30 h and 18 h ago.
+    assert result.ok and result.summary == "OK, 1 cancel request(s) in the last 24 hours"
+    assert windows_asked(fake) == [("cancelorders", "202503051200", "202503061200")]
+
+
+@pytest.mark.parametrize("problem", ["wrong key", "ip not allowed"])
+def test_check_names_the_11st_code_and_what_to_fix(clock: FakeTime, problem: str) -> None:
+    fake = FakeEleventhStreet(clock=clock, ip_allowed=problem != "ip not allowed")
+    key = "0" * 32 if problem == "wrong key" else None
+
+    result = eleventh_source(fake, clock, api_key=key).check()
+
+    assert not result.ok
+    assert (result.status, result.code, result.message) == (
+        200,
+        "-28005",
+        "올바른 판매자가 아닙니다.",
+    )
+    assert result.summary == "FAILED (HTTP 200 -28005): 올바른 판매자가 아닙니다."
+    assert "openapikey is wrong, or this server's IP is not the one registered" in result.hint
+    assert fake.api_key not in repr(result)

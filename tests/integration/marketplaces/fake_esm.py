@@ -6,15 +6,25 @@
   `sub` "sell", `aud` "sa.esmplus.com", a non-empty `iss`, `ssi` "A:{id},G:{id}" naming the
   seller of the requested site. Anything else gets the documented 401 body
   `{"status": {"message": "The user does not have right access to the api", "status_code": 401}}`.
-- SiteType 1 is 옥션; 2 and 3 are both accepted as G마켓 (the docs disagree); rows echo the
-  SiteType that was asked for.
-- StartDate..EndDate at most 7 days, both included, else ResultCode 8668. Type 2 filters on
-  RequestDate, 3 on ApproveDate (WithdrawDate for a withdrawn claim), 4 on PayDate, 0 on
-  OrderNo (none: 99999 "주문정보가 없습니다").
+- SiteType 1 is 옥션; 2 and 3 are both G마켓 (the docs disagree), except that Cancels asked
+  with 2 answers no rows at all, silently, as a live note reports; rows echo the SiteType
+  that was asked for. Any other SiteType: ResultCode 2141 "사이트 타입이 올바르지 않습니다"
+  (the Returns page's failure sample).
+- CancelStatus 0 is every status; Returns has no 0 (it gets a 400 here).
+- StartDate..EndDate at most 7 days, both counted, else ResultCode 8668. A date that is not
+  a date: 99999 "API Error - 문자열이 유효한 DateTime으로 인식되지 않습니다" (the Returns page).
+  Type 2 filters on RequestDate, 3 on ApproveDate (WithdrawDate for a withdrawn claim), 4 on
+  PayDate, 0 on OrderNo (none: 99999 "주문정보가 없습니다").
+- `end_date_inclusive`: True reads EndDate as its whole day (as the docs read); False reads
+  it as 00:00 of that day, as a third-party client reports, so EndDate's own day is out.
+- `no_rows`: how a query that finds nothing answers: "data" (ResultCode 0, empty Data) or
+  "99999" (ResultCode 99999 "클레임정보가 없습니다").
 - `result_code` chooses how success is spelled: the int 0 or the string "success".
+- `ip_allowed=False` refuses every call as from an IP that is not allow-listed.
 
-Assumptions (undocumented): parameter errors other than 8668 are HTTP 400 with a
-`{"ResultCode", "Message"}` body; 8668 comes with HTTP 200.
+Assumptions (undocumented): parameter errors other than 8668, 2141 and the DateTime one are
+HTTP 400 with a `{"ResultCode", "Message"}` body; those three come with HTTP 200. The answer
+to an IP that is not allow-listed is unknown: here HTTP 403 with the gateway's `status` body.
 """
 
 from __future__ import annotations
@@ -35,12 +45,19 @@ KST = timezone(timedelta(hours=9))
 PATHS = {"/claim/v1/sa/Cancels": "cancel", "/claim/v1/sa/Returns": "return"}
 STATUS_FIELD = {"cancel": "CancelStatus", "return": "ReturnStatus"}
 SITE_OF_TYPE = {1: "A", 2: "G", 3: "G"}
+# (path kind, SiteType) that answer nothing at all, whatever was filed (a live note).
+SILENT_SITE_TYPES = {("cancel", 2)}
+STATUSES = {"cancel": range(0, 7), "return": range(1, 7)}
 WITHDRAWN = {"cancel": 4, "return": 5}
+COMPLETED = {("cancel", 3), ("cancel", 5), ("cancel", 6), ("return", 4), ("return", 6)}
+SITE_REFUND = {("cancel", 5), ("return", 6)}  # 사이트 직권환불: the site's CS refunded it
 AUTH_FAILURE = {
     "status": {"message": "The user does not have right access to the api", "status_code": 401}
 }
-# (kind, status) by claim number, repeating: every status the adapter reads, and some it
-# must leave alone (a return still in pickup, a CS refund).
+IP_FAILURE = {"status": {"message": "Forbidden: IP address is not allowed", "status_code": 403}}
+DATE_ERROR = "API Error - 문자열이 유효한 DateTime으로 인식되지 않습니다"
+# (kind, status) by claim number, repeating: every documented status, those the adapter
+# reports and those it must leave alone (returns still in pickup or on hold).
 KINDS = [
     ("cancel", 1),
     ("cancel", 3),
@@ -50,6 +67,9 @@ KINDS = [
     ("return", 5),
     ("return", 1),
     ("cancel", 5),
+    ("cancel", 6),
+    ("return", 6),
+    ("return", 3),
 ]
 
 
@@ -63,13 +83,14 @@ def make_claims(
     n: int, first: datetime, every: timedelta = timedelta(hours=7), site: str = "G"
 ) -> list[dict[str, Any]]:
     """`n` ESM claim rows (plus a private `_kind`), one request every `every` from `first`.
-    Completed claims are approved 3 h after the request, withdrawn ones withdrawn 2 h after."""
+    Completed claims are approved 3 h after the request, withdrawn ones withdrawn 2 h after.
+    A cancel the site refunded itself (5) carries no RequestDate: nobody asked for it."""
     rows = []
     for i in range(n):
         kind, status = KINDS[i % len(KINDS)]
         requested = first + i * every
         withdrawn = requested + timedelta(hours=2) if status == WITHDRAWN[kind] else None
-        completed = (kind, status) in {("cancel", 3), ("cancel", 5), ("return", 4)}
+        completed = (kind, status) in COMPLETED
         approved = requested + timedelta(hours=3) if completed else None
         row: dict[str, Any] = {
             "_kind": kind,
@@ -82,14 +103,14 @@ def make_claims(
             "GoodsNo": 0,
             "SiteGoodsNo": str(1_582_187_000 + i),
             "IsGiftOrder": "N",
-            "RequestUser": 1,
-            "ApproveUser": 2 if completed else 0,
+            "RequestUser": 3 if (kind, status) in SITE_REFUND else 1,
+            "ApproveUser": (3 if (kind, status) in SITE_REFUND else 2) if completed else 0,
             "Reason": 1,
             "ReasonCode": 1,
             "ReasonDetail": "단순변심",
             "OrderDate": _stamp(requested - timedelta(days=2)),
             "PayDate": _stamp(requested - timedelta(days=2)),
-            "RequestDate": _stamp(requested),
+            "RequestDate": None if (kind, status) == ("cancel", 5) else _stamp(requested),
             "WithdrawDate": _stamp(withdrawn),
             "ApproveDate": _stamp(approved),
             "CompleteDate": _stamp(approved + timedelta(seconds=5)) if approved else None,
@@ -141,6 +162,9 @@ class FakeEsm(FakeApp):
         sellers: Mapping[str, str] | None = None,
         claims: list[dict[str, Any]] | None = None,
         result_code: int | str = 0,
+        end_date_inclusive: bool = True,
+        no_rows: str = "data",
+        ip_allowed: bool = True,
         faults: Mapping[int, Fault] | None = None,
     ) -> None:
         super().__init__(clock, faults)
@@ -149,6 +173,9 @@ class FakeEsm(FakeApp):
         self.sellers = dict(sellers or {"A": "seller_a", "G": "seller_g"})
         self.claims = list(claims or [])
         self.result_code = result_code
+        self.end_date_inclusive = end_date_inclusive
+        self.no_rows = no_rows
+        self.ip_allowed = ip_allowed
         self.tokens: list[dict[str, Any]] = []  # the verified payloads, in order
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -157,35 +184,49 @@ class FakeEsm(FakeApp):
             return httpx.Response(404, text="Not Found")
         if request.method != "POST":
             return httpx.Response(405, text="Method Not Allowed")
+        if not self.ip_allowed:
+            return httpx.Response(403, json=IP_FAILURE)
         try:
             body = json.loads(request.content)
             site_type = int(body["SiteType"])
             status = int(body[STATUS_FIELD[kind]])
             date_type = int(body["Type"])
-            first = date.fromisoformat(str(body["StartDate"])[:10])
-            last = date.fromisoformat(str(body["EndDate"])[:10])
+            start_text, end_text = str(body["StartDate"]), str(body["EndDate"])
         except (ValueError, KeyError, TypeError) as exc:
             return self.failure(400, "400", f"Invalid request: {exc!r}")
+        if status not in STATUSES[kind]:
+            return self.failure(400, "400", f"{STATUS_FIELD[kind]} {status} is not valid")
         site = SITE_OF_TYPE.get(site_type)
         if site is None:
-            return self.failure(400, "400", f"SiteType {site_type} is not valid")
+            return self.failure(200, 2141, "사이트 타입이 올바르지 않습니다")
         payload = self._verify(request.headers.get("Authorization", ""), site)
         if payload is None:
             return httpx.Response(401, json=AUTH_FAILURE)
+        try:
+            first = date.fromisoformat(start_text[:10])
+            last = date.fromisoformat(end_text[:10])
+        except ValueError:
+            return self.failure(200, 99999, DATE_ERROR)
         if last < first or (last - first).days + 1 > 7:
             return self.failure(
                 200, 8668, "ShowAlertException$조회 기간은 7일 이내로 입력 바랍니다."
             )
+        if not self.end_date_inclusive:
+            last -= timedelta(days=1)  # EndDate read as 00:00: its own day is out
+        silent = (kind, site_type) in SILENT_SITE_TYPES
         rows = [
             {k: v for k, v in row.items() if not k.startswith("_")} | {"SiteType": site_type}
             for row in self.claims
             if row["_kind"] == kind
+            and not silent
             and (row["SiteType"] == 1) == (site == "A")
             and (status == 0 or status_of(row) == status)
             and self._filed(row, date_type, first, last, body.get("OrderNo"))
         ]
         if date_type == 0 and not rows:
             return self.failure(200, 99999, "주문정보가 없습니다")
+        if not rows and self.no_rows == "99999":
+            return self.failure(200, 99999, "클레임정보가 없습니다")
         return httpx.Response(
             200, json={"ResultCode": self.result_code, "Message": "Success", "Data": rows}
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -12,9 +14,14 @@ from adapters.marketplaces._json import JsonNode
 from adapters.marketplaces._time import KST
 from adapters.marketplaces.coupang import CoupangClaimSource, parse_receipt
 from adapters.marketplaces.coupang_auth import signature, signed_date
+from core import order_book, read_models
 from core.claims import Claim, ClaimState, ClaimType
 from core.errors import MarketplaceError
-from core.ports import ClaimSource
+from core.orders import Order, OrderStatus
+from core.ports import ClaimSource, UnitOfWork
+from core.queries import CancelFilter
+from core.results import WithdrawalReason
+from core.sync import sync_account
 
 from .builders import coupang_source, expected_coupang_rows, fixture_json, fixture_text, rows_of
 from .fake_coupang import FakeCoupang, make_receipts
@@ -111,10 +118,14 @@ def test_splits_the_window_into_date_ranges_and_lists(fake: FakeCoupang, clock: 
 
     source.fetch_claims(START, END)
 
-    # Feb 21 (3 days' lookback) .. Mar 4 (END is exclusive) in 7-day inclusive ranges.
+    # Feb 21 (3 days' lookback) .. Mar 4 (END is exclusive) in 7-day inclusive ranges; the
+    # completed returns: the 31 days up to Mar 4, in one call.
     ranges = [("2025-02-21", "2025-02-27"), ("2025-02-28", "2025-03-04")]
-    lists = [("RU", "RETURN"), ("CC", "RETURN"), (None, "CANCEL")]
-    assert list_queries(fake) == [(f, t, s, c) for f, t in ranges for s, c in lists]
+    assert list_queries(fake) == [
+        *[(f, t, "RU", "RETURN") for f, t in ranges],
+        ("2025-02-02", "2025-03-04", "CC", "RETURN"),
+        *[(f, t, None, "CANCEL") for f, t in ranges],
+    ]
 
 
 def test_the_longest_range_the_api_accepts(fake: FakeCoupang, clock: FakeTime) -> None:
@@ -130,18 +141,157 @@ def test_the_longest_range_the_api_accepts(fake: FakeCoupang, clock: FakeTime) -
         coupang_source(fake, clock, query_days=32)
 
 
-def test_lookback_finds_a_return_filed_before_the_window(clock: FakeTime) -> None:
-    receipts = make_receipts(1, datetime(2025, 2, 27, 10, 0, tzinfo=KST))
-    receipts[0]["modifiedAt"] = "2025-03-04T12:00:00"
+def test_a_return_filed_20_days_ago_and_completed_today_is_found(clock: FakeTime) -> None:
+    now = clock.now()  # 2025-03-06 12:00 KST
+    receipts = make_receipts(1, now - timedelta(days=20))
+    receipts[0]["modifiedAt"] = "2025-03-06T11:55:00"  # completed five minutes ago
+    receipts[0]["completeConfirmDate"] = "2025-03-06T11:55:00"
     fake = FakeCoupang(clock=clock, receipts=receipts)
-    start, end = datetime(2025, 3, 4, tzinfo=KST), datetime(2025, 3, 5, tzinfo=KST)
+    window = (now - timedelta(minutes=15), now)  # a routine pass
 
-    assert coupang_source(fake, clock, lookback=timedelta(0)).fetch_claims(start, end) == []
-    found = coupang_source(fake, clock).fetch_claims(start, end)
+    found = coupang_source(fake, clock).fetch_claims(*window)
+
     assert rows_of(found) == {
         ("400000000", "70000000000", ClaimType.RETURN, ClaimState.COMPLETED),
         ("400000000", "70000000001", ClaimType.RETURN, ClaimState.COMPLETED),
     }
+    assert {c.completed_at for c in found} == {datetime(2025, 3, 6, 11, 55, tzinfo=KST)}
+    # The other lists keep their 14 days in 7-day ranges; the completed list is one call.
+    assert list_queries(fake) == [
+        ("2025-02-20", "2025-02-26", "RU", "RETURN"),
+        ("2025-02-27", "2025-03-05", "RU", "RETURN"),
+        ("2025-03-06", "2025-03-06", "RU", "RETURN"),
+        ("2025-02-04", "2025-03-06", "CC", "RETURN"),
+        ("2025-02-20", "2025-02-26", None, "CANCEL"),
+        ("2025-02-27", "2025-03-05", None, "CANCEL"),
+        ("2025-03-06", "2025-03-06", None, "CANCEL"),
+    ]
+    # With the completed list as short as the others, the return would never be seen.
+    short = CoupangClaimSource(
+        "coupang-main",
+        fake.vendor_id,
+        fake.access_key,
+        fake.secret_key,
+        transport=httpx.MockTransport(fake),
+        clock=clock,
+        sleep=clock.sleep,
+        rate_limit=None,
+        completed_lookback_days=14,
+    )
+    assert short.fetch_claims(*window) == []
+
+
+def test_a_catch_up_window_reads_completed_returns_back_31_days_before_it(
+    fake: FakeCoupang, clock: FakeTime
+) -> None:
+    source = coupang_source(fake, clock, query_days=31, lookback=timedelta(days=14))
+    start = datetime(2025, 1, 1, tzinfo=KST)
+
+    source.fetch_claims(start, start + timedelta(days=31))
+
+    completed = [q[:2] for q in list_queries(fake) if q[2] == "CC"]
+    assert completed == [("2024-12-18", "2025-01-17"), ("2025-01-18", "2025-01-31")]
+    with pytest.raises(ValueError):
+        CoupangClaimSource("c", "A1", "ak", "sk", completed_lookback_days=0)
+
+
+def stop_shipment(n: int, status: str, moment: datetime, *, moved_on: bool) -> dict[str, Any]:
+    """A 출고중지요청 receipt whose releaseStopStatus is `status`; `moved_on` puts it in
+    반품접수 as the official sample does (it stays listed under RU)."""
+    [receipt] = make_receipts(1, moment - timedelta(hours=2))
+    receipt |= {
+        "receiptId": 500_000_000 + n,
+        "releaseStopStatus": status,
+        "receiptStatus": "RETURNS_UNCHECKED" if moved_on else "RELEASE_STOP_UNCHECKED",
+        "modifiedAt": moment.astimezone(KST).replace(tzinfo=None).isoformat(),
+    }
+    if status == "처리(출고중지)":
+        receipt["completeConfirmDate"] = receipt["modifiedAt"]
+    for item in receipt["returnItems"]:
+        item["vendorItemId"] = 80_000_000_000 + n * 10
+        item["releaseStatus"] = "N"
+    receipt["returnItems"] = receipt["returnItems"][:1]
+    return receipt
+
+
+def test_processed_stop_shipment_requests_report_their_real_state(
+    clock: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = clock.now()
+    changed = now - timedelta(minutes=5)
+    fake = FakeCoupang(
+        clock=clock,
+        receipts=[
+            stop_shipment(0, "미처리", changed, moved_on=False),
+            stop_shipment(1, "처리(출고중지)", changed, moved_on=True),
+            stop_shipment(2, "처리(이미출고)", changed, moved_on=True),
+            stop_shipment(3, "자동처리(이미출고)", changed, moved_on=True),
+            stop_shipment(4, "보류", changed, moved_on=False),
+        ],
+    )
+
+    claims = coupang_source(fake, clock).fetch_claims(now - timedelta(minutes=15), now)
+
+    by_id = {c.claim_id: (c.claim_type, c.claim_state, c.shipped_hint) for c in claims}
+    assert by_id == {
+        "500000000": (ClaimType.CANCEL, ClaimState.REQUESTED, False),  # open: hold
+        "500000001": (ClaimType.CANCEL, ClaimState.COMPLETED, False),  # stopped: done
+        "500000002": (ClaimType.CANCEL, ClaimState.WITHDRAWN, True),  # it had left already
+        "500000003": (ClaimType.CANCEL, ClaimState.WITHDRAWN, True),
+        "500000004": (ClaimType.CANCEL, ClaimState.REQUESTED, False),  # unknown: hold, say so
+    }
+    stopped = next(c for c in claims if c.claim_id == "500000001")
+    assert stopped.completed_at == changed.replace(microsecond=0)
+    assert "receipt 500000004 has releaseStopStatus '보류'" in caplog.text
+
+
+def test_a_stop_request_answered_already_shipped_releases_the_hold(
+    make_uow: Callable[[], UnitOfWork], clock: FakeTime
+) -> None:
+    now = clock.now()
+    receipt = stop_shipment(0, "미처리", now - timedelta(minutes=5), moved_on=False)
+    fake = FakeCoupang(clock=clock, receipts=[receipt])
+    order_book.import_orders(
+        make_uow,
+        [
+            Order(
+                management_no="M-1",
+                marketplace="coupang",
+                marketplace_order_id=str(receipt["orderId"]),
+                marketplace_item_id=str(receipt["returnItems"][0]["vendorItemId"]),
+                product_name="상품",
+                option="",
+                quantity=1,
+                status=OrderStatus.INVOICED,
+            )
+        ],
+        now,
+    )
+    source = coupang_source(fake, clock)
+
+    first = sync_account(make_uow, source, now, lookback=timedelta(minutes=15))
+    assert first.ok and first.stats.new == 1
+    with make_uow() as uow:
+        assert uow.orders.get("M-1").on_hold  # type: ignore[union-attr]
+
+    # The seller answers the request: the goods had already left.
+    answered = now + timedelta(minutes=2)
+    receipt |= {
+        "releaseStopStatus": "처리(이미출고)",
+        "receiptStatus": "RETURNS_UNCHECKED",
+        "modifiedAt": answered.astimezone(KST).replace(tzinfo=None).isoformat(),
+    }
+    clock.advance(timedelta(minutes=5))
+    second = sync_account(make_uow, source, clock.now())
+    assert second.ok and second.stats.updated == 1
+
+    [result] = read_models.list_results(make_uow, CancelFilter(phase=None, confirmed=None)).items
+    assert (result.claim_type, result.claim_state) == (ClaimType.CANCEL, ClaimState.WITHDRAWN)
+    # The hold is released: a withdrawal for the held unit, as for any closed cancel.
+    [view] = read_models.list_withdrawals(make_uow, CancelFilter(phase=None)).items
+    withdrawal = view.withdrawal
+    assert (withdrawal.management_no, withdrawal.restore_qty) == ("M-1", 1)
+    assert withdrawal.reason is WithdrawalReason.WITHDRAWN
 
 
 def test_retries_5xx_timeouts_and_429_with_retry_after(fake: FakeCoupang, clock: FakeTime) -> None:
@@ -327,3 +477,49 @@ def test_the_notes_example_money_and_timestamps_parse() -> None:
     )
     assert v6.created_at == datetime(2025, 1, 16, 7, 17, 13, 973885, tzinfo=KST)
     assert v6.enclose_price == Decimal("2500.5")
+
+
+# -- accounts check ------------------------------------------------------------------------
+
+
+def test_check_succeeds_with_one_signed_call(fake: FakeCoupang, clock: FakeTime) -> None:
+    fake.receipts = make_receipts(12, clock.now() - timedelta(hours=30), every=timedelta(hours=2))
+
+    result = coupang_source(fake, clock).check()
+
+    assert result.ok, result
+    # 12 receipts over the last 30 h, one in five a stop request: receipts 1, 6 and 11.
+    assert result.summary == "OK, 3 stop-shipment receipt(s) since yesterday (status RU)"
+    assert list_queries(fake) == [("2025-03-05", "2025-03-06", "RU", "RETURN")]
+
+
+@pytest.mark.parametrize(
+    ("problem", "status", "message", "hint"),
+    [
+        ("wrong key", 401, "Invalid signature.", "keys expire after 6 months"),
+        ("ip not allowed", 403, "허용되지 않은 IP 입니다.", "register its outbound IP"),
+        ("wrong vendor id", 400, "Invalid vendor ID", "vendor_id is not the WING vendor ID"),
+        ("clock off", 401, "Specified signature is expired", "clock right (NTP)"),
+    ],
+)
+def test_check_names_coupangs_answer_and_what_to_fix(
+    fake: FakeCoupang, clock: FakeTime, problem: str, status: int, message: str, hint: str
+) -> None:
+    fake.ip_allowed = problem != "ip not allowed"
+    source = CoupangClaimSource(
+        "coupang-main",
+        "A99999999" if problem == "wrong vendor id" else fake.vendor_id,
+        fake.access_key,
+        "not-the-secret" if problem == "wrong key" else fake.secret_key,
+        transport=httpx.MockTransport(fake),
+        clock=FakeTime(clock.now() - timedelta(minutes=10)) if problem == "clock off" else clock,
+        sleep=clock.sleep,
+    )
+
+    result = source.check()
+
+    assert not result.ok
+    assert (result.status, result.code, result.message) == (status, "ERROR", message)
+    assert result.summary == f"FAILED (HTTP {status} ERROR): {message}"
+    assert hint in result.hint
+    assert len(fake.requests) == 1 and fake.secret_key not in repr(result)

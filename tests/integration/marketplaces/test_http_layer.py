@@ -1,4 +1,5 @@
-"""The shared HTTP layer: retry decisions, the token bucket, JSON reads, windows, JsonHttp."""
+"""The shared HTTP layer: retry decisions, the token bucket, JSON reads, windows, the runner
+(MarketplaceHttp)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 
-from adapters.marketplaces._http import JsonHttp, build_client
+from adapters.marketplaces._http import MarketplaceHttp, build_client
 from adapters.marketplaces._json import GarbledBody, JsonNode
 from adapters.marketplaces._ratelimit import RateLimit, TokenBucket
 from adapters.marketplaces._retry import RetryPolicy, parse_retry_after
@@ -242,14 +243,14 @@ def test_day_chunks_are_inclusive_kst_dates() -> None:
     ]
 
 
-# -- JsonHttp -------------------------------------------------------------------------------
+# -- MarketplaceHttp -------------------------------------------------------------------------------
 
 
 def runner(
     handler: httpx.MockTransport, time: FakeTime, rate_limit: RateLimit | None = None
-) -> JsonHttp:
+) -> MarketplaceHttp:
     client = build_client("https://api.example.test", transport=handler)
-    return JsonHttp(
+    return MarketplaceHttp(
         client,
         marketplace="testmarket",
         account="acct-1",

@@ -5,6 +5,11 @@ raw query with the known secret key; both comma styles; stale signed-date refuse
 the parameters with the documented 400 messages, and pages day-mode answers through a
 top-level nextToken. Error body shapes are not documented; `{"code", "message", "data"}` is
 an assumption shared with the adapter's generic error reader.
+
+Assumptions (undocumented): a stop-shipment receipt stays in the RU list once processed
+(its `releaseStopStatus` says how: the official sample shows 처리(이미출고) on a receipt
+already in 반품접수), and a caller IP that is not registered gets HTTP 403 with the body
+`{"code": "ERROR", "message": "허용되지 않은 IP 입니다."}` (`ip_allowed=False`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ AUTH = re.compile(
     r"CEA algorithm=HmacSHA256, ?access-key=([^,]+), ?signed-date=(\d{6}T\d{6}Z), ?"
     r"signature=([0-9a-f]{64})"
 )
+# releaseStopStatus of a stop-shipment request that has been processed.
+STOP_PROCESSED = {"처리(이미출고)", "처리(출고중지)", "자동처리(이미출고)"}
 # The list's `status` parameter -> the receiptStatus values it selects.
 STATUS_FILTER = {
     "RU": {"RELEASE_STOP_UNCHECKED"},
@@ -38,7 +45,7 @@ STATUS_FILTER = {
 # (receiptType, receiptStatus, releaseStatus) by receipt number, repeating.
 RECEIPT_KINDS = [
     ("RETURN", "RETURNS_COMPLETED", "Y"),
-    ("RETURN", "RELEASE_STOP_UNCHECKED", "S"),
+    ("RETURN", "RELEASE_STOP_UNCHECKED", "N"),
     ("RETURN", "RETURNS_UNCHECKED", "Y"),
     ("CANCEL", None, "N"),
     ("RETURN", "VENDOR_WAREHOUSE_CONFIRM", "Y"),
@@ -69,6 +76,7 @@ def make_receipts(
             "createdAt": _stamp(created, v6=i % 2 == 1),
             "modifiedAt": _stamp(modified, v6=i % 2 == 1),
             "cancelCountSum": sum(item["cancelCount"] for item in items),
+            "releaseStopStatus": "미처리" if status == "RELEASE_STOP_UNCHECKED" else "비대상",
             "enclosePrice": {"currencyCode": "KRW", "units": 0, "nanos": 0},
             "returnShippingCharge": {"currencyCode": "KRW", "units": -3000, "nanos": 0},
             "completeConfirmType": "VENDOR_CONFIRM"
@@ -115,6 +123,12 @@ def receipt_date(receipt: Mapping[str, Any]) -> date:
     return (parsed.astimezone(UTC) + KST_OFFSET).date()
 
 
+def _listed_under(receipt: Mapping[str, Any], status: str) -> bool:
+    if receipt.get("receiptStatus") in STATUS_FILTER[status]:
+        return True
+    return status == "RU" and receipt.get("releaseStopStatus") in STOP_PROCESSED
+
+
 class FakeCoupang(FakeApp):
     def __init__(
         self,
@@ -125,9 +139,11 @@ class FakeCoupang(FakeApp):
         secret_key: str = "sk-5a6b7c8d-secret",
         receipts: list[dict[str, Any]] | None = None,
         max_skew: timedelta = timedelta(minutes=5),
+        ip_allowed: bool = True,
         faults: Mapping[int, Fault] | None = None,
     ) -> None:
         super().__init__(clock, faults)
+        self.ip_allowed = ip_allowed
         self.vendor_id = vendor_id
         self.access_key = access_key
         self.secret_key = secret_key
@@ -135,6 +151,8 @@ class FakeCoupang(FakeApp):
         self.max_skew = max_skew
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        if not self.ip_allowed:
+            return error(403, "허용되지 않은 IP 입니다.")
         refused = self._check_signature(request)
         if refused is not None:
             return refused
@@ -190,7 +208,7 @@ class FakeCoupang(FakeApp):
             if r["receiptType"] == cancel_type
             and first <= receipt_date(r) <= last
             and (not order_id or str(r["orderId"]) == order_id)
-            and (not status or r.get("receiptStatus") in STATUS_FILTER[status])
+            and (not status or _listed_under(r, status))
         ]
         page = rows[offset : offset + size]
         more = offset + size < len(rows)

@@ -11,8 +11,10 @@
 
 Assumptions (undocumented): a row is listed by `at` (request time for the request lists,
 completion for the completed ones, withdrawal for the withdrawn ones); `endTime` includes its
-whole minute; a wrong key is answered like an unknown seller (`-28005`, HTTP 200); an unknown
-list is a 404 page and a method other than GET a 405 page, in plain text.
+whole minute; a wrong key is answered like an unknown seller (`-28005`, HTTP 200), and so is
+a call from an IP not registered with the key (`ip_allowed=False`; 11st documents no other
+answer for it); an unknown list is a 404 page and a method other than GET a 405 page, in
+plain text.
 """
 
 from __future__ import annotations
@@ -152,9 +154,11 @@ class FakeEleventhStreet(FakeApp):
         child_prefix: str = "",
         no_rows: str = "zero",
         cap: int = ROW_CAP,
+        ip_allowed: bool = True,
         faults: Mapping[int, Fault] | None = None,
     ) -> None:
         super().__init__(clock, faults)
+        self.ip_allowed = ip_allowed
         self.api_key = api_key
         self.rows = list(rows or [])
         self.encoding = encoding
@@ -171,7 +175,7 @@ class FakeEleventhStreet(FakeApp):
         if request.method != "GET":
             return httpx.Response(405, text="HTTP Status 405 - Request method not supported")
         name, start_text, end_text = parts[3:]
-        if request.headers.get("openapikey") != self.api_key:
+        if request.headers.get("openapikey") != self.api_key or not self.ip_allowed:
             return self.result("-28005", "올바른 판매자가 아닙니다.")
         try:
             start = datetime.strptime(start_text, "%Y%m%d%H%M").replace(tzinfo=KST)

@@ -14,9 +14,10 @@ import pytest
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._time import KST
 from adapters.marketplaces.esm import (
-    DATE_TYPE,
+    COMPLETION_DATE,
     ESM_CANCEL_STATES,
     ESM_RETURN_STATES,
+    REQUEST_DATE,
     EsmClaimSource,
     EsmMarketplace,
     esm_token,
@@ -40,7 +41,8 @@ from .faults import (
 from .http_server import serve
 
 START = datetime(2025, 2, 24, tzinfo=KST)
-END = datetime(2025, 3, 3, tzinfo=KST)  # 7 whole KST days: one query per status
+END = datetime(2025, 3, 2, tzinfo=KST)  # 6 whole KST days: one range, so five queries
+LAST_DAY = date(2025, 3, 1)
 STATES = {"cancel": ESM_CANCEL_STATES, "return": ESM_RETURN_STATES}
 TYPES = {"cancel": ClaimType.CANCEL, "return": ClaimType.RETURN}
 EMPTY = {"ResultCode": 0, "Message": "Success", "Data": []}
@@ -75,17 +77,28 @@ def esm_source(
 
 
 def expected_rows(rows: list[dict[str, Any]], first: date, last: date) -> set[Row]:
-    """What the adapter should report for the KST days first..last, from the raw rows."""
+    """What the adapter should report for the KST days first..last, from the raw rows: a
+    cancel requested or completed (withdrawn) on those days, a return completed (withdrawn)
+    on them, in the state of its current status."""
     out: set[Row] = set()
     for row in rows:
         kind = row["_kind"]
         state = STATES[kind].get(status_of(row))
         if state is None:
             continue
-        day = filed_on(row, DATE_TYPE[state])
-        if day is not None and first <= day <= last:
+        bases = (REQUEST_DATE, COMPLETION_DATE) if kind == "cancel" else (COMPLETION_DATE,)
+        days = [filed_on(row, basis) for basis in bases]
+        if any(day is not None and first <= day <= last for day in days):
             out.add((f"{kind}-{row['OrderNo']}", "", TYPES[kind], state))
     return out
+
+
+def reported(fake: FakeEsm, first: date, last: date) -> set[Row]:
+    """expected_rows for the wanted days first..last as this fake answers: EndDate is sent
+    one day late, so a fake that reads it as a whole day also lists the day after (the
+    overlap the next window reads again; it changes nothing)."""
+    extra = timedelta(days=1) if fake.end_date_inclusive else timedelta(0)
+    return expected_rows(fake.claims, first, last + extra)
 
 
 def bodies(fake: FakeEsm) -> list[tuple[str, dict[str, Any]]]:
@@ -97,26 +110,24 @@ def fake(clock: FakeTime) -> FakeEsm:
     return FakeEsm(clock=clock, claims=make_claims(30, START + timedelta(hours=1)))
 
 
-def test_queries_each_status_by_its_own_date_with_a_signed_token(
-    fake: FakeEsm, clock: FakeTime
-) -> None:
+def test_five_queries_per_range_with_a_signed_token(fake: FakeEsm, clock: FakeTime) -> None:
     source: ClaimSource = esm_source(fake, clock)
 
     claims = list(source.fetch_claims(START, END))
 
-    assert claims and rows_of(claims) == expected_rows(fake.claims, START.date(), date(2025, 3, 2))
+    assert claims and rows_of(claims) == reported(fake, START.date(), LAST_DAY)
     assert len(claims) == len(rows_of(claims))
+    # EndDate is one day past the last day wanted, whichever way ESM reads it.
     days = {"StartDate": "2025-02-24", "EndDate": "2025-03-02"}
     assert bodies(fake) == [
-        ("Cancels", {"SiteType": 3, "CancelStatus": 1, "Type": 2, **days}),
-        ("Cancels", {"SiteType": 3, "CancelStatus": 2, "Type": 2, **days}),
-        ("Cancels", {"SiteType": 3, "CancelStatus": 3, "Type": 3, **days}),
-        ("Cancels", {"SiteType": 3, "CancelStatus": 4, "Type": 3, **days}),
+        ("Cancels", {"SiteType": 3, "CancelStatus": 0, "Type": 2, **days}),
+        ("Cancels", {"SiteType": 3, "CancelStatus": 0, "Type": 3, **days}),
         ("Returns", {"SiteType": 2, "ReturnStatus": 4, "Type": 3, **days}),
         ("Returns", {"SiteType": 2, "ReturnStatus": 5, "Type": 3, **days}),
+        ("Returns", {"SiteType": 2, "ReturnStatus": 6, "Type": 3, **days}),
     ]
     # The fake answered 401 to anything but a valid token; these are what it verified.
-    assert len(fake.tokens) == 6
+    assert len(fake.tokens) == 5
     assert {(t["iss"], t["sub"], t["aud"], t["ssi"]) for t in fake.tokens} == {
         ("www.esmplus.com", "sell", "sa.esmplus.com", "G:seller_g")
     }
@@ -161,8 +172,66 @@ def test_claim_fields_without_quantities(fake: FakeEsm, clock: FakeTime) -> None
     }
     assert {k: by_id[k].claim_state for k in states} == states
     assert by_id["cancel-2943000003"].completed_at is None
-    # 반품요청 (return 1) and 사이트 직권환불 (cancel 5) are not asked for.
-    assert "return-2943000006" not in by_id and "cancel-2943000007" not in by_id
+    # 반품요청 (return 1) and 반품환불보류 (return 3) are not results yet.
+    assert "return-2943000006" not in by_id and "return-2943000010" not in by_id
+
+
+def test_refunds_the_site_made_itself_are_completed_claims(clock: FakeTime) -> None:
+    """Cancels 5 (사이트 직권환불) and 6 (송금 후 취소), Returns 6 (사이트 직권 환불): SPEC §3
+    rule 1, a refund the marketplace made is a completed cancel or return."""
+    rows = [row for row in make_claims(11, START + timedelta(hours=1)) if row["OrderNo"] in
+            (2943000007, 2943000008, 2943000009)]  # fmt: skip
+    assert [(r["_kind"], status_of(r)) for r in rows] == [
+        ("cancel", 5),
+        ("cancel", 6),
+        ("return", 6),
+    ]
+    fake = FakeEsm(clock=clock, claims=rows)
+
+    by_id = {c.claim_id: c for c in esm_source(fake, clock).fetch_claims(START, END)}
+
+    assert {k: (c.claim_type, c.claim_state) for k, c in by_id.items()} == {
+        "cancel-2943000007": (ClaimType.CANCEL, ClaimState.COMPLETED),
+        "cancel-2943000008": (ClaimType.CANCEL, ClaimState.COMPLETED),
+        "return-2943000009": (ClaimType.RETURN, ClaimState.COMPLETED),
+    }
+    site_refund = by_id["cancel-2943000007"]
+    # Nobody requested it, so no RequestDate: the claim dates from the site's approval.
+    assert rows[0]["RequestDate"] is None
+    assert site_refund.claimed_at == datetime(2025, 2, 26, 5, 0, tzinfo=KST)
+    assert site_refund.completed_at == datetime(2025, 2, 26, 5, 0, 5, tzinfo=KST)
+    assert by_id["return-2943000009"].shipped_hint is True
+
+
+@pytest.mark.parametrize("inclusive", [True, False], ids=["EndDate-whole-day", "EndDate-0000"])
+def test_a_routine_sync_finds_todays_claims_whichever_way_end_date_is_read(
+    clock: FakeTime, inclusive: bool
+) -> None:
+    now = clock.now()  # 2025-03-06 12:00 KST
+    today = now.astimezone(KST).date()
+    rows = make_claims(11, datetime(2025, 3, 6, 7, 0, tzinfo=KST), every=timedelta(minutes=20))
+    fake = FakeEsm(clock=clock, claims=rows, end_date_inclusive=inclusive)
+
+    claims = esm_source(fake, clock).fetch_claims(now - timedelta(minutes=15), now)
+
+    assert rows_of(claims) == expected_rows(rows, today, today)
+    assert len(claims) == 9  # every row but the two returns still on their way
+    assert {(b["StartDate"], b["EndDate"]) for _, b in bodies(fake)} == {
+        ("2025-03-06", "2025-03-07")
+    }
+    # What cancelbot used to send (EndDate = StartDate = today) finds nothing when ESM
+    # reads EndDate as 00:00.
+    token = esm_token(fake.master_id, "G", "seller_g", fake.secret_key, issued_at=now)
+    old = {"SiteType": 3, "CancelStatus": 0, "Type": 2, "StartDate": "2025-03-06"}
+    answer = fake(
+        httpx.Request(
+            "POST",
+            "https://sa2.esmplus.com/claim/v1/sa/Cancels",
+            json={**old, "EndDate": "2025-03-06"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    ).json()
+    assert len(answer["Data"]) == (5 if inclusive else 0)  # the site's refund has no request
 
 
 def test_an_auction_account_signs_for_its_auction_seller_id(clock: FakeTime) -> None:
@@ -170,7 +239,7 @@ def test_an_auction_account_signs_for_its_auction_seller_id(clock: FakeTime) -> 
 
     claims = esm_source(fake, clock, marketplace="auction").fetch_claims(START, END)
 
-    assert claims and rows_of(claims) == expected_rows(fake.claims, START.date(), date(2025, 3, 2))
+    assert claims and rows_of(claims) == reported(fake, START.date(), LAST_DAY)
     assert {c.marketplace for c in claims} == {"auction"}
     assert {body["SiteType"] for _, body in bodies(fake)} == {1}
     assert {t["ssi"] for t in fake.tokens} == {"A:seller_a"}
@@ -178,43 +247,47 @@ def test_an_auction_account_signs_for_its_auction_seller_id(clock: FakeTime) -> 
     assert esm_source(fake, clock).fetch_claims(START, END) == []
 
 
-def test_the_gmarket_site_type_is_configurable(fake: FakeEsm, clock: FakeTime) -> None:
+def test_a_site_type_override_applies_to_both_lists(fake: FakeEsm, clock: FakeTime) -> None:
     baseline = esm_source(fake, clock).fetch_claims(START, END)
     fake.requests.clear()
 
     claims = esm_source(fake, clock, site_type=2).fetch_claims(START, END)
 
-    assert claims == baseline  # the fake, like the notes, takes 2 and 3 as G마켓
     assert {body["SiteType"] for _, body in bodies(fake)} == {2}
+    # Returns take 2; Cancels asked with 2 answer nothing, silently (the live note): the
+    # cancels are gone, which is why `accounts check` warns about an empty Cancels answer.
+    assert claims == [c for c in baseline if c.claim_type is ClaimType.RETURN]
+    assert any(c.claim_type is ClaimType.CANCEL for c in baseline)
 
 
 def test_a_row_of_the_other_site_is_skipped(
     fake: FakeEsm, clock: FakeTime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake.faults[3] = Fault(mutate=lambda body: body["Data"][0].update(SiteType=1))
+    fake.faults[1] = Fault(mutate=lambda body: body["Data"][0].update(SiteType=1))
 
     claims = esm_source(fake, clock).fetch_claims(START, END)
 
-    assert "cancel-2943000001" not in {c.claim_id for c in claims}
+    assert "cancel-2943000000" not in {c.claim_id for c in claims}
     assert "skipped a row of SiteType 1" in caplog.text
 
 
-def test_windows_are_cut_into_ranges_of_seven_kst_days(fake: FakeEsm, clock: FakeTime) -> None:
+def test_windows_are_cut_into_ranges_of_six_kst_days(fake: FakeEsm, clock: FakeTime) -> None:
     source = esm_source(fake, clock)
-    assert source.max_window == timedelta(days=7)
+    assert source.max_window == timedelta(days=6)
 
     source.fetch_claims(datetime(2025, 2, 1, 12, tzinfo=KST), END)
 
     ranges = {(body["StartDate"], body["EndDate"]) for _, body in bodies(fake)}
+    # Each sends 7 days (the wanted 6 and the day after), the most ESM takes.
     assert ranges == {
         ("2025-02-01", "2025-02-07"),
-        ("2025-02-08", "2025-02-14"),
-        ("2025-02-15", "2025-02-21"),
-        ("2025-02-22", "2025-02-28"),
-        ("2025-03-01", "2025-03-02"),
+        ("2025-02-07", "2025-02-13"),
+        ("2025-02-13", "2025-02-19"),
+        ("2025-02-19", "2025-02-25"),
+        ("2025-02-25", "2025-03-02"),
     }
     with pytest.raises(ValueError):
-        EsmClaimSource("g", "gmarket", "m", "s", "k", query_days=8)
+        EsmClaimSource("g", "gmarket", "m", "s", "k", query_days=7)
     with pytest.raises(ValueError):
         EsmClaimSource("g", "11st", "m", "s", "k")  # type: ignore[arg-type]
 
@@ -223,21 +296,46 @@ def test_windows_are_cut_into_ranges_of_seven_kst_days(fake: FakeEsm, clock: Fak
 def test_every_spelling_of_success_is_accepted(clock: FakeTime, code: int | str) -> None:
     fake = FakeEsm(clock=clock, claims=make_claims(30, START), result_code=code)
     claims = esm_source(fake, clock).fetch_claims(START, END)
-    assert claims and rows_of(claims) == expected_rows(fake.claims, START.date(), date(2025, 3, 2))
+    assert claims and rows_of(claims) == reported(fake, START.date(), LAST_DAY)
 
 
-def test_a_result_code_error_carries_the_code_and_message(fake: FakeEsm, clock: FakeTime) -> None:
-    message = "ShowAlertException$조회 기간은 7일 이내로 입력 바랍니다."
-    fake.faults[2] = Fault(status=200, body={"ResultCode": 8668, "Message": message})
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (8668, "ShowAlertException$조회 기간은 7일 이내로 입력 바랍니다."),
+        (2141, "사이트 타입이 올바르지 않습니다"),
+        (99999, "API Error - 문자열이 유효한 DateTime으로 인식되지 않습니다"),
+    ],
+)
+def test_a_result_code_that_blames_the_request_fails_at_once(
+    fake: FakeEsm, clock: FakeTime, code: int, message: str
+) -> None:
+    fake.faults[2] = Fault(status=200, body={"ResultCode": code, "Message": message})
 
     with pytest.raises(MarketplaceError) as caught:
         esm_source(fake, clock).fetch_claims(START, END)
 
     err = caught.value
-    assert (err.code, err.status, err.retryable) == ("8668", 200, False)
+    assert (err.code, err.status, err.retryable) == (str(code), 200, False)
     assert message in str(err) and err.account == "gmarket-main"
     assert err.request == "POST /claim/v1/sa/Cancels"
-    assert clock.sleeps == []
+    assert clock.sleeps == [] and len(fake.requests) == 2
+
+
+def test_the_fake_answers_a_bad_date_with_99999(fake: FakeEsm, clock: FakeTime) -> None:
+    token = esm_token("esm_master_77", "G", "seller_g", fake.secret_key, issued_at=clock.now())
+    body = {"SiteType": 2, "ReturnStatus": 4, "Type": 3, "StartDate": "어제", "EndDate": "오늘"}
+    request = httpx.Request(
+        "POST",
+        "https://sa2.esmplus.com/claim/v1/sa/Returns",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    answer = fake(request).json()
+    assert (answer["ResultCode"], answer["Message"]) == (
+        99999,
+        "API Error - 문자열이 유효한 DateTime으로 인식되지 않습니다",
+    )
 
 
 def test_the_fake_refuses_more_than_seven_days(fake: FakeEsm, clock: FakeTime) -> None:
@@ -252,17 +350,96 @@ def test_the_fake_refuses_more_than_seven_days(fake: FakeEsm, clock: FakeTime) -
     assert fake(request).json()["ResultCode"] == 8668
 
 
-def test_no_claim_information_is_an_empty_result(fake: FakeEsm, clock: FakeTime) -> None:
-    fake.faults[1] = Fault(
-        status=200, body={"ResultCode": 99999, "Message": "클레임정보가 없습니다"}
-    )
-    fake.faults[2] = Fault(status=200, body={"ResultCode": 0, "Message": "Success", "Data": None})
+@pytest.mark.parametrize("message", ["클레임정보가 없습니다", "주문정보가 없습니다"])
+def test_99999_saying_nothing_was_found_is_an_empty_result(
+    fake: FakeEsm, clock: FakeTime, message: str
+) -> None:
+    baseline = esm_source(fake, clock).fetch_claims(START, END)
+    fake.requests.clear()
+    fake.faults = {3: Fault(status=200, body={"ResultCode": 99999, "Message": message})}
 
     claims = esm_source(fake, clock).fetch_claims(START, END)
 
-    expected = expected_rows(fake.claims, START.date(), date(2025, 3, 2))
-    asked_first = {r for r in expected if r[2:] == (ClaimType.CANCEL, ClaimState.REQUESTED)}
-    assert asked_first and rows_of(claims) == expected - asked_first
+    # The third query (returns refunded, 4) found nothing; the others are as before.
+    refunded = {f"return-{r['OrderNo']}" for r in fake.claims if r["_kind"] == "return"
+                and status_of(r) == 4}  # fmt: skip
+    assert set(claims) == {c for c in baseline if c.claim_id not in refunded}
+    assert refunded & {c.claim_id for c in baseline}
+    assert clock.sleeps == []
+
+
+def test_a_fake_that_says_99999_for_every_empty_query_reads_the_same(
+    fake: FakeEsm, clock: FakeTime
+) -> None:
+    window = (datetime(2025, 3, 20, tzinfo=KST), datetime(2025, 3, 21, tzinfo=KST))
+    quiet = FakeEsm(clock=clock, claims=fake.claims, no_rows="99999")
+    assert esm_source(quiet, clock).fetch_claims(*window) == []
+    assert quiet(quiet.requests[0]).json() == {
+        "ResultCode": 99999,
+        "Message": "클레임정보가 없습니다",
+    }
+    assert rows_of(esm_source(quiet, clock).fetch_claims(START, END)) == reported(
+        quiet, START.date(), LAST_DAY
+    )
+
+
+def test_an_unknown_result_code_is_asked_again_then_passes(
+    fake: FakeEsm, clock: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    busy = {"ResultCode": 5001, "Message": "일시적인 오류입니다", "Data": None}
+    fake.faults = {1: Fault(status=200, body=busy), 2: Fault(status=200, body=busy)}
+
+    claims = esm_source(fake, clock).fetch_claims(START, END)
+
+    assert rows_of(claims) == reported(fake, START.date(), LAST_DAY)
+    assert clock.sleeps == [0.5, 1.0]  # the retry policy's backoff
+    assert len(fake.requests) == 5 + 2
+    assert "ResultCode 5001 (일시적인 오류입니다); retry 1" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [(5001, "일시적인 오류입니다"), (99999, "알 수 없는 오류"), (1, "Fail")],
+)
+def test_an_unknown_result_code_that_persists_fails_the_window_retryably(
+    fake: FakeEsm, clock: FakeTime, code: int, message: str
+) -> None:
+    body = {"ResultCode": code, "Message": message, "Data": "error"}
+    fake.faults = {n: Fault(status=200, body=body) for n in (3, 4, 5)}
+
+    with pytest.raises(MarketplaceError) as caught:
+        esm_source(fake, clock).fetch_claims(START, END)
+
+    err = caught.value
+    assert (err.code, err.status, err.retryable) == (str(code), 200, True)
+    assert message in str(err) and "still after 3 attempts" in str(err)
+    assert err.request == "POST /claim/v1/sa/Returns"
+    assert len(fake.requests) == 5 and clock.sleeps == [0.5, 1.0]
+
+
+def test_a_status_outside_the_documented_ones_is_set_aside(
+    fake: FakeEsm, clock: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    def odd_status(body: dict[str, Any]) -> None:
+        body["Data"][0]["CancelStatus"] = 9  # cancel-2943000000, requested
+
+    fake.faults = {1: Fault(mutate=odd_status), 2: Fault(mutate=lambda body: None)}
+    source = esm_source(fake, clock)
+
+    claims = source.fetch_claims(START, END)
+
+    expected = reported(fake, START.date(), LAST_DAY)
+    assert rows_of(claims) == {r for r in expected if r[0] != "cancel-2943000000"}
+    [aside] = source.set_aside
+    assert (aside.account, aside.marketplace, aside.claim_id) == (
+        "gmarket-main",
+        "gmarket",
+        "cancel-2943000000",
+    )
+    assert aside.reason == "CancelStatus 9 is not a documented status"
+    assert json.loads(aside.raw)["OrderNo"] == 2943000000
+    assert "claim cancel-2943000000 set aside: CancelStatus 9" in caplog.text
+    assert "2943000000" not in caplog.text.replace("cancel-2943000000", "")  # not the record
 
 
 @pytest.mark.parametrize(
@@ -354,7 +531,7 @@ def test_a_final_http_error_carries_the_esm_code(fake: FakeEsm, clock: FakeTime)
 def test_a_garbled_body_fails_the_whole_fetch(
     fake: FakeEsm, clock: FakeTime, fault: Fault, problem: str
 ) -> None:
-    fake.faults[3] = fault  # 취소완료: earlier answers were fine, this one has rows
+    fake.faults[1] = fault  # the first answer, cancels by request date: it has rows
 
     with pytest.raises(MarketplaceError) as caught:
         esm_source(fake, clock).fetch_claims(START, END)
@@ -376,7 +553,8 @@ def test_the_default_rate_limit_spaces_calls(fake: FakeEsm, clock: FakeTime) -> 
         sleep=clock.sleep,
     )
     source.fetch_claims(START, END)
-    assert clock.sleeps == pytest.approx([1.0] * 5)  # 1 call/s, 6 calls
+    # 1 call / 5 s: the five calls of a pass take 20 s, well inside a 5-minute interval.
+    assert clock.sleeps == pytest.approx([5.0] * 4)
 
 
 # -- the example response in the notes §4.4, verbatim ------------------------------------
@@ -447,7 +625,7 @@ def test_over_http_with_a_dropped_connection(clock: FakeTime) -> None:
     ):
         claims = source.fetch_claims(START, END)
 
-    assert claims and rows_of(claims) == expected_rows(fake.claims, START.date(), date(2025, 3, 2))
+    assert claims and rows_of(claims) == reported(fake, START.date(), LAST_DAY)
     assert waits == [0.5]
 
 
@@ -481,3 +659,82 @@ def test_no_secret_or_token_in_logs_errors_or_reprs(
     leaked = [s for s in [fake.secret_key, wrong, *tokens] if s in said]
     assert leaked == []
     assert "Bearer" not in said
+
+
+# -- accounts check ------------------------------------------------------------------------
+
+
+def test_check_succeeds_with_one_cancels_call(fake: FakeEsm, clock: FakeTime) -> None:
+    fake.claims = make_claims(11, datetime(2025, 3, 5, 9, 0, tzinfo=KST))
+
+    result = esm_source(fake, clock).check()
+
+    assert result.ok and result.code == "" and result.hint == ""
+    assert result.summary == "OK, 5 cancel(s) requested in the last 6 days (Cancels, SiteType 3)"
+    assert bodies(fake) == [
+        (
+            "Cancels",
+            {
+                "SiteType": 3,
+                "CancelStatus": 0,
+                "Type": 2,
+                "StartDate": "2025-03-01",
+                "EndDate": "2025-03-07",
+            },
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("problem", "status", "code", "message", "hint"),
+    [
+        ("secret", 401, "401", "The user does not have right access", "master_id"),
+        ("seller id", 401, "401", "The user does not have right access", "seller_id"),
+        ("ip", 403, "403", "IP address is not allowed", "etapihelp@gmail.com"),
+        ("site type", 200, "2141", "사이트 타입이 올바르지 않습니다", "remove `site_type`"),
+    ],
+)
+def test_check_names_the_esm_code_and_what_to_fix(
+    fake: FakeEsm,
+    clock: FakeTime,
+    problem: str,
+    status: int,
+    code: str,
+    message: str,
+    hint: str,
+) -> None:
+    fake.ip_allowed = problem != "ip"
+    source = esm_source(
+        fake,
+        clock,
+        secret_key="x" * 40 if problem == "secret" else None,
+        seller_id="someone_else" if problem == "seller id" else None,
+        site_type=9 if problem == "site type" else None,
+    )
+
+    result = source.check()
+
+    assert not result.ok
+    assert (result.status, result.code) == (status, code)
+    assert message in result.message and message in result.summary
+    assert result.summary.startswith(f"FAILED (HTTP {status} {code})")
+    assert hint in result.hint
+    assert len(fake.requests) == 1  # one call, not retried
+    assert fake.secret_key not in repr(result)
+
+
+def test_check_warns_when_gmarket_cancels_answer_nothing(fake: FakeEsm, clock: FakeTime) -> None:
+    fake.claims = make_claims(11, datetime(2025, 3, 5, 9, 0, tzinfo=KST))
+
+    result = esm_source(fake, clock, site_type=2).check()
+
+    # Cancels asked with 2 answer nothing (the live note): OK, but it says what that may mean.
+    assert result.ok and result.summary.startswith("OK, 0 cancel(s)")
+    assert "SiteType 2 is not the Cancels page's 3" in result.hint
+    assert "remove `site_type` unless ESM gave you 2" in result.hint
+    # With the documented 3 and nothing to show, it only says what it cannot prove.
+    fake.claims = []
+    quiet = esm_source(fake, clock).check()
+    assert quiet.ok and quiet.hint == (
+        "no cancels in 6 days: an empty answer cannot prove the SiteType (3, the Cancels page's)"
+    )

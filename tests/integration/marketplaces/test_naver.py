@@ -16,7 +16,7 @@ from core.errors import MarketplaceError
 from core.ports import ClaimSource
 
 from .builders import expected_naver_rows, fixture_text, naver_source, rows_of
-from .fake_naver import FakeNaver, make_product_orders, make_secret
+from .fake_naver import FakeNaver, ProductOrder, make_product_orders, make_secret
 from .faketime import FakeTime
 from .faults import (
     Fault,
@@ -106,6 +106,133 @@ def test_claim_fields_for_each_status(fake: FakeNaver, clock: FakeTime) -> None:
     assert (admin.claim_type, admin.claim_state) == (ClaimType.CANCEL, ClaimState.COMPLETED)
     # RETURN_REQUEST, EXCHANGE_REQUEST and a plain dispatch are not results.
     assert not {"2025000000000201", "2025000000000601", "2025000000000701"} & by_item.keys()
+
+
+def product_order(
+    n: int,
+    claim_type: str,
+    status: str,
+    product_status: str,
+    *,
+    block: str,
+    requested: int = 1,
+    quantity: int = 3,
+) -> ProductOrder:
+    return ProductOrder(
+        order_id=f"2025{n:012d}",
+        product_order_id=f"2025{n:010d}01",
+        last_changed_type="CLAIM_COMPLETED" if status.endswith("DONE") else "CLAIM_REQUESTED",
+        claim_type=claim_type,
+        claim_status=status,
+        product_order_status=product_status,
+        last_changed=START + timedelta(hours=n),
+        quantity=quantity,
+        request_quantity=requested,
+        shipped=False,
+        claim_block=block,
+    )  # fmt: skip
+
+
+def test_a_direct_cancel_without_current_claim_is_read_from_its_product_order(
+    clock: FakeTime,
+) -> None:
+    partial = product_order(1, "ADMIN_CANCEL", "ADMIN_CANCEL_DONE", "PAYED", block="none",
+                            requested=2)  # fmt: skip
+    whole = product_order(2, "ADMIN_CANCEL", "ADMIN_CANCEL_DONE", "CANCELED", block="none",
+                          requested=0)  # fmt: skip
+    fake = FakeNaver(clock=clock, product_orders=[partial, whole])
+    source = naver_source(fake, clock)
+
+    claims = source.fetch_claims(START, END)
+
+    assert claims == [
+        Claim(
+            marketplace="naver",
+            account="naver-main",
+            claim_id="C2025000000000101",  # productOrder.claimId
+            claim_type=ClaimType.CANCEL,
+            claim_state=ClaimState.COMPLETED,
+            marketplace_order_id="2025000000000001",
+            marketplace_item_id="2025000000000101",
+            cancel_qty=2,  # initialQuantity 3 − remainQuantity 1
+            claimed_at=partial.last_changed,  # the product order's lastChangedDate
+            ordered_qty=3,
+            completed_at=partial.last_changed,
+            shipped_hint=False,
+            product_name="상품 0101",
+            option="색상: 블랙",
+        ),
+        Claim(
+            marketplace="naver",
+            account="naver-main",
+            claim_id="C2025000000000201",
+            claim_type=ClaimType.CANCEL,
+            claim_state=ClaimState.COMPLETED,
+            marketplace_order_id="2025000000000002",
+            marketplace_item_id="2025000000000201",
+            cancel_qty=3,  # nothing left over, but the line is CANCELED: all of it
+            claimed_at=whole.last_changed,
+            ordered_qty=3,
+            completed_at=whole.last_changed,
+            shipped_hint=False,
+            product_name="상품 0201",
+            option="색상: 블랙",
+        ),
+    ]
+    assert source.set_aside == []
+
+
+def test_a_direct_cancel_that_cannot_be_told_is_set_aside_and_the_window_still_succeeds(
+    clock: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    unclear = product_order(1, "ADMIN_CANCEL", "ADMIN_CANCELING", "PAYED", block="none",
+                            requested=0)  # fmt: skip
+    normal = product_order(2, "CANCEL", "CANCEL_REQUEST", "PAYED", block="current")
+    fake = FakeNaver(clock=clock, product_orders=[unclear, normal])
+    source = naver_source(fake, clock)
+
+    with caplog.at_level(logging.WARNING):
+        claims = source.fetch_claims(START, END)
+
+    assert [c.claim_id for c in claims] == ["C2025000000000201"]
+    [aside] = source.set_aside
+    assert (aside.account, aside.marketplace, aside.claim_id) == (
+        "naver-main",
+        "naver",
+        "C2025000000000101",
+    )
+    assert "does not say how many units it cancels" in aside.reason
+    raw = json.loads(aside.raw)
+    assert raw["productOrder"]["productOrderId"] == "2025000000000101"
+    assert raw["currentClaim"] is None
+    assert "claim C2025000000000101 set aside" in caplog.text
+    assert "홍길동" not in caplog.text  # the record's content stays out of the log
+
+
+def test_the_retiring_top_level_block_is_read_when_current_claim_is_missing(
+    clock: FakeTime,
+) -> None:
+    legacy = product_order(1, "CANCEL", "CANCEL_REQUEST", "PAYED", block="legacy", requested=2)
+    fake = FakeNaver(clock=clock, product_orders=[legacy])
+
+    [claim] = naver_source(fake, clock).fetch_claims(START, END)
+
+    assert (claim.claim_id, claim.cancel_qty, claim.claim_state) == (
+        "C2025000000000101",
+        2,
+        ClaimState.REQUESTED,
+    )
+    assert claim.claimed_at == legacy.last_changed - timedelta(hours=6)  # its own date
+
+
+def test_a_customer_claim_without_any_claim_block_is_set_aside(clock: FakeTime) -> None:
+    bare = product_order(1, "RETURN", "RETURN_DONE", "RETURNED", block="none")
+    fake = FakeNaver(clock=clock, product_orders=[bare])
+    source = naver_source(fake, clock)
+
+    assert source.fetch_claims(START, END) == []
+    [aside] = source.set_aside
+    assert aside.reason == "RETURN_DONE without a claim block (currentClaim.return or return)"
 
 
 def test_the_token_is_cached_until_less_than_30_minutes_remain(
@@ -337,3 +464,54 @@ def test_the_notes_examples_field_by_field(clock: FakeTime) -> None:
         "productOrderIds": ["2025030498765401"],
         "quantityClaimCompatibility": True,
     }
+
+
+# -- accounts check ------------------------------------------------------------------------
+
+
+def test_check_succeeds_with_a_token_and_one_call(fake: FakeNaver, clock: FakeTime) -> None:
+    fake.product_orders = make_product_orders(7, clock.now() - timedelta(hours=5))
+
+    result = naver_source(fake, clock).check()
+
+    assert result.ok and result.summary == "OK, 7 product order(s) changed in the last 24 hours"
+    [token, changes] = fake.requests
+    assert token.url.path.endswith("/oauth2/token")
+    assert changes.url.params["lastChangedFrom"] == "2025-03-05T12:00:00.000+09:00"
+
+
+@pytest.mark.parametrize(
+    ("problem", "status", "code", "hint"),
+    [
+        ("wrong secret", 403, "GW.AUTHN.SIGNATURE", "does not match the client id"),
+        ("ip not allowed", 403, "GW.IP_NOT_ALLOWED", "register this server's outbound IP"),
+        ("wrong client id", 400, "BAD_REQUEST", "not a 커머스API센터 application id"),
+    ],
+)
+def test_check_names_the_gateway_code_and_what_to_fix(
+    fake: FakeNaver, clock: FakeTime, problem: str, status: int, code: str, hint: str
+) -> None:
+    fake.ip_allowed = problem != "ip not allowed"
+    source = NaverClaimSource(
+        "naver-main",
+        "someone-else" if problem == "wrong client id" else fake.client_id,
+        make_secret() if problem == "wrong secret" else fake.client_secret,
+        transport=httpx.MockTransport(fake),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+    result = source.check()
+
+    assert not result.ok
+    assert (result.status, result.code) == (status, code)
+    assert result.summary.startswith(f"FAILED (HTTP {status} {code}): ")
+    assert result.message and result.message in result.summary
+    assert hint in result.hint
+    assert fake.client_secret not in repr(result)
+
+
+def test_check_says_when_the_secret_is_not_a_naver_secret(fake: FakeNaver, clock: FakeTime) -> None:
+    result = naver_source(fake, clock, client_secret="plain-text-secret").check()
+    assert not result.ok and result.status is None and "starts with $2a$" in result.hint
+    assert "plain-text-secret" not in repr(result) and fake.requests == []

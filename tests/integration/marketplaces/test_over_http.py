@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from adapters.marketplaces._time import KST, SystemClock
+from adapters.clock import SystemClock
+from adapters.marketplaces._time import KST
 from adapters.marketplaces.coupang import CoupangClaimSource
 from adapters.marketplaces.naver import NaverClaimSource
 

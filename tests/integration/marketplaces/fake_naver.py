@@ -7,7 +7,10 @@
 - `last-changed-statuses`: rows sorted by (lastChangedDate, productOrderId), inclusive
   `lastChangedTo`, 24 h at most, paged with `more{moreFrom, moreSequence}`.
 - `product-orders/query`: ≤ 300 ids, requires quantityClaimCompatibility=true; ids in
-  `missing_ids` are left out of the answer, as Naver sometimes does.
+  `missing_ids` are left out of the answer, as Naver sometimes does. A product order's
+  claim block sits in `currentClaim` (`claim_block="current"`), only at the retiring top
+  level (`"legacy"`), or nowhere (`"none"`: undocumented either way for direct cancels).
+- `ip_allowed=False`: every API call is refused with `403 GW.IP_NOT_ALLOWED`.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ class ProductOrder:
     quantity: int
     request_quantity: int
     shipped: bool
+    claim_block: str = "current"  # "current", "legacy" (top level only) or "none"
 
     @property
     def claim_id(self) -> str:
@@ -112,6 +116,11 @@ class ProductOrder:
             if self.claim_status == "RETURN_DONE":
                 block["returnCompletedDate"] = done
             current = {_BLOCK[self.claim_type]: block}
+        legacy = None
+        if self.claim_block == "legacy":
+            current, legacy = None, current
+        elif self.claim_block == "none":
+            current = None
         delivery = None
         if self.shipped:
             delivery = {
@@ -143,6 +152,7 @@ class ProductOrder:
             "delivery": delivery,
             "currentClaim": current,
             "completedClaims": [],
+            **(legacy or {}),
         }
 
 
@@ -180,9 +190,11 @@ class FakeNaver(FakeApp):
         product_orders: list[ProductOrder] | None = None,
         missing_ids: set[str] | None = None,
         prefix: str = "/external/v1",
+        ip_allowed: bool = True,
         faults: Mapping[int, Fault] | None = None,
     ) -> None:
         super().__init__(clock, faults)
+        self.ip_allowed = ip_allowed
         self.client_id = client_id
         self.client_secret = client_secret or make_secret()
         self.product_orders = list(product_orders or [])
@@ -200,6 +212,8 @@ class FakeNaver(FakeApp):
         path = request.url.path.removeprefix(self.prefix)
         if request.method == "POST" and path == "/oauth2/token":
             return self._token(request)
+        if not self.ip_allowed:
+            return gateway_error(403, "GW.IP_NOT_ALLOWED", "허용되지 않은 IP 입니다.", self.clock)
         if not self._authorized(request):
             return gateway_error(401, "GW.AUTHN", "요청을 보낼 권한이 없습니다.", self.clock)
         if request.method == "GET" and path.endswith("/product-orders/last-changed-statuses"):

@@ -80,7 +80,7 @@ def test_11st_window_at_the_3000_row_cap_is_split_and_every_claim_stored(
     assert read_models.list_results(make_uow, ALL).total == 3630
 
 
-def test_esm_walks_a_30_day_lookback_7_days_at_a_time(make_uow: MakeUow, clock: FakeTime) -> None:
+def test_esm_walks_a_30_day_lookback_6_days_at_a_time(make_uow: MakeUow, clock: FakeTime) -> None:
     now = clock.now()  # 2025-03-06 12:00 KST
     start = now - LOOKBACK
     rows = make_claims(100, start + timedelta(hours=1))  # one every 7 h over 29 days
@@ -115,18 +115,16 @@ def test_esm_walks_a_30_day_lookback_7_days_at_a_time(make_uow: MakeUow, clock: 
 
     report = sync_account(make_uow, source, now, lookback=LOOKBACK)
 
-    assert report.error is None and report.windows == 5  # 7 + 7 + 7 + 7 + 2 days
-    # Each window [12:00, 12:00 + 7 d) touches 8 KST days: a 7-day and a 1-day query; the
-    # last window 3 days; 6 status queries for each.
+    assert report.error is None and report.windows == 5  # 5 × 6 days
+    # Each window [12:00, 12:00 + 6 d) touches 7 KST days: a 6-day and a 1-day range, each
+    # sent with EndDate one day on; the five queries of the plan for each range.
     bodies = [json.loads(r.content) for r in fake.requests]
     ranges = [
         (date.fromisoformat(b["StartDate"]), date.fromisoformat(b["EndDate"])) for b in bodies
     ]
-    assert len(fake.requests) == (4 * 2 + 1) * 6
-    assert all((last - first).days <= 6 for first, last in ranges)
-    days = {
-        first + timedelta(days=n) for first, last in ranges for n in range((last - first).days + 1)
-    }
+    assert len(fake.requests) == 5 * 2 * 5
+    assert all((last - first).days <= 6 for first, last in ranges)  # 7 days sent at most
+    days = {first + timedelta(days=n) for first, last in ranges for n in range((last - first).days)}
     assert days == {date(2025, 2, 4) + timedelta(days=n) for n in range(31)}
 
     kept = {
