@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from core import reconcile
 from core.errors import NotFound
 from core.oms_events import OmsEvent, oms_event
 from core.outbox import thread_note, update_alert
@@ -20,7 +21,9 @@ from core.results import (
     CsHistoryEntry,
     TargetKind,
     Withdrawal,
+    WithdrawalState,
 )
+from core.transactions import in_transaction
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -30,6 +33,7 @@ class Outcome(StrEnum):
     ALREADY_CONFIRMED = "already_confirmed"
     UNCONFIRMED = "unconfirmed"
     NOT_CONFIRMED = "not_confirmed"
+    SUPERSEDED = "superseded"  # a withdrawal that no longer applies: nothing to confirm
 
 
 @dataclass(frozen=True)
@@ -70,40 +74,61 @@ def _set_confirmation(
     action: ConfirmAction,
 ) -> list[ConfirmOutcome]:
     wanted = list(dict.fromkeys(ids))
-    with make_uow() as uow:
+
+    def work(uow: UnitOfWork) -> list[ConfirmOutcome]:
         repo = uow.results if target is TargetKind.RESULT else uow.withdrawals
         found = repo.get_many(wanted)
         missing = [i for i in wanted if i not in found]
         if missing:
             raise NotFound(f"no {target.value} with id {', '.join(map(str, missing))}", ids=missing)
+        numbers = {f.management_no for f in found.values() if f.management_no}
+        if target is TargetKind.WITHDRAWAL:
+            # Orders first, as every writer takes them: a released withdrawal changes what
+            # the order's ledger says (SPEC rule 11), settled below in this transaction.
+            uow.orders.get_many(numbers, lock=True)
         if action is ConfirmAction.CONFIRM:
             changed = set(repo.mark_confirmed(wanted, actor, now))
         else:
             changed = set(repo.mark_unconfirmed(wanted))
         owners = {i: (f.management_no, _result_id(f)) for i, f in found.items()}
         _record(uow, target, sorted(changed), owners, action, actor, now)
-        after = (
-            repo.get_many([i for i in wanted if i not in changed])
-            if len(changed) < len(wanted)
-            else {}
-        )
-        uow.commit()
-    outcomes = []
-    for i in wanted:
-        if i in changed:
-            ok = Outcome.CONFIRMED if action is ConfirmAction.CONFIRM else Outcome.UNCONFIRMED
-            outcomes.append(ConfirmOutcome(target, i, ok, actor, now, found[i].management_no))
-        else:
-            cur = after[i]
-            no = (
-                Outcome.ALREADY_CONFIRMED
-                if action is ConfirmAction.CONFIRM
-                else Outcome.NOT_CONFIRMED
-            )
-            outcomes.append(
-                ConfirmOutcome(target, i, no, cur.confirmed_by, cur.confirmed_at, cur.management_no)
-            )
-    return outcomes
+        if target is TargetKind.WITHDRAWAL and changed:
+            reconcile.settle(uow, {owners[i][0] or "" for i in changed} - {""}, now)
+        after = repo.get_many([i for i in wanted if i not in changed])
+        return [
+            _outcome(target, i, action, actor, now, found[i].management_no)
+            if i in changed
+            else _unchanged(target, i, action, after[i])
+            for i in wanted
+        ]
+
+    return in_transaction(make_uow, work, what="confirmation")
+
+
+def _outcome(
+    target: TargetKind,
+    target_id: int,
+    action: ConfirmAction,
+    actor: str,
+    now: datetime,
+    management_no: str | None,
+) -> ConfirmOutcome:
+    ok = Outcome.CONFIRMED if action is ConfirmAction.CONFIRM else Outcome.UNCONFIRMED
+    return ConfirmOutcome(target, target_id, ok, actor, now, management_no)
+
+
+def _unchanged(
+    target: TargetKind, target_id: int, action: ConfirmAction, now_: CancelResult | Withdrawal
+) -> ConfirmOutcome:
+    if isinstance(now_, Withdrawal) and now_.state is WithdrawalState.SUPERSEDED:
+        outcome = Outcome.SUPERSEDED
+    elif action is ConfirmAction.CONFIRM:
+        outcome = Outcome.ALREADY_CONFIRMED
+    else:
+        outcome = Outcome.NOT_CONFIRMED
+    return ConfirmOutcome(
+        target, target_id, outcome, now_.confirmed_by, now_.confirmed_at, now_.management_no
+    )
 
 
 def _record(

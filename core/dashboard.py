@@ -27,7 +27,7 @@ class AttentionCounts:
     unmatched: int = 0
     anomaly: int = 0
     after_shipping: int = 0
-    withdrawals: int = 0
+    withdrawals: int = 0  # open ones: goods on hold to release and ship now
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class AccountStatus:
 def attention(make_uow: Callable[[], UnitOfWork]) -> AttentionCounts:
     with make_uow() as uow:
         rows = uow.results.unconfirmed_summary()
-        withdrawals = uow.withdrawals.unconfirmed_count()
+        withdrawals = uow.withdrawals.open_count()
     by_category: Counter[Category] = Counter()
     by_market: Counter[str] = Counter()
     partial = unmatched = anomaly = after = 0
@@ -113,11 +113,11 @@ class Digest:
 def digest(
     make_uow: Callable[[], UnitOfWork], now: datetime, age: timedelta = DIGEST_AGE
 ) -> Digest:
-    """Unconfirmed after-shipping results and unconfirmed withdrawals older than `age`."""
+    """Unconfirmed after-shipping results and open withdrawals older than `age`."""
     cutoff = now - age
     with make_uow() as uow:
         results, total_r = uow.results.stale_unconfirmed(cutoff, DIGEST_LIST_MAX)
-        withdrawals, total_w = uow.withdrawals.stale_unconfirmed(cutoff, DIGEST_LIST_MAX)
+        withdrawals, total_w = uow.withdrawals.stale_open(cutoff, DIGEST_LIST_MAX)
     return Digest(results, withdrawals, total_r, total_w)
 
 

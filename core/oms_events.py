@@ -13,7 +13,10 @@ from core.outbox import OutboxItem, OutboxKind
 
 class OmsEvent(StrEnum):
     ORDER_CANCELLED_AND_HELD = "order.cancelled_and_held"
+    ORDER_HOLD_RELEASED = "order.hold_released"
     WITHDRAWAL_RECORDED = "withdrawal.recorded"
+    WITHDRAWAL_UPDATED = "withdrawal.updated"
+    WITHDRAWAL_SUPERSEDED = "withdrawal.superseded"
     RESULT_CONFIRMED = "result.confirmed"
     RESULT_UNCONFIRMED = "result.unconfirmed"
     WITHDRAWAL_CONFIRMED = "withdrawal.confirmed"

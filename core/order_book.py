@@ -1,34 +1,52 @@
-"""The order book: imports (CSV, the orders API, the inbox folder) and what a status
-change means for results already applied (issue: keep the order book current)."""
+"""The order book: imports (CSV, the orders API, the inbox folder), and what a new or
+changed order means for the results already applied (SPEC rules 13 and 14): claims that
+arrived before their order are matched now, and every order whose status or quantity moved
+is settled again by core.reconcile, in the same transaction."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core import rules
-from core.claims import ClaimState, ClaimType
+from core import reconcile, rules
 from core.errors import InvalidInput
 from core.oms_events import OmsEvent, oms_event
-from core.orders import Order, OrderStatus, Phase
-from core.outbox import update_alert
+from core.orders import Order, OrderStatus
 from core.ports import UnitOfWork
-from core.results import CancelResult, CsHistoryEntry, TargetKind
+from core.results import CsHistoryEntry
 from core.transactions import in_transaction
+
+CSV_FORCE_HINT = (
+    "a file cannot force it: correct the status in the file, or send those rows to "
+    'POST /api/orders with "force": true if that is really what happened'
+)
 
 
 class StatusRegression(InvalidInput):
     """Orders whose status would move backwards (배송 → 접수) without `force`."""
 
-    def __init__(self, moves: list[tuple[str, OrderStatus, OrderStatus]]) -> None:
+    def __init__(self, moves: list[tuple[str, OrderStatus, OrderStatus]], hint: str = "") -> None:
         self.moves = moves
         shown = ", ".join(f"{no} {old.value}→{new.value}" for no, old, new in moves[:10])
         more = f" and {len(moves) - 10} more" if len(moves) > 10 else ""
         super().__init__(
-            f"status would move backwards for {shown}{more}; send force=true on those rows "
-            "if that is really what happened"
+            f"status would move backwards for {shown}{more}" + (f"; {hint}" if hint else "")
         )
+
+
+class DuplicateOrder(InvalidInput):
+    """One management number on two rows of one batch: which row is right is not ours to
+    guess. `rows` are the positions (0-based) of every repeated number, first to last."""
+
+    def __init__(self, repeats: dict[str, list[int]]) -> None:
+        self.repeats = repeats
+        shown = "; ".join(
+            f"{no} on rows {', '.join(str(i + 1) for i in rows)}"
+            for no, rows in list(repeats.items())[:10]
+        )
+        super().__init__(f"a management number appears twice: {shown}; nothing was imported")
 
 
 @dataclass
@@ -36,10 +54,16 @@ class OrderImport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    reclassified: list[int] = field(default_factory=list)  # result ids
+    matched: list[int] = field(default_factory=list)  # results matched to a new order
+    settled: list[int] = field(default_factory=list)  # results changed by settling
 
-    def as_tuple(self) -> tuple[int, int, int]:
-        return self.created, self.updated, self.unchanged
+
+def repeats(orders: Sequence[Order]) -> dict[str, list[int]]:
+    """Management numbers on more than one row, with every row's position."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    for i, order in enumerate(orders):
+        rows[order.management_no].append(i)
+    return {no: where for no, where in rows.items() if len(where) > 1}
 
 
 def import_orders(
@@ -50,30 +74,33 @@ def import_orders(
     forced: Collection[str] = (),
 ) -> OrderImport:
     """Upsert by management number, all or nothing. A status that moves backwards is
-    refused unless its management number is in `forced`; every status change re-classifies
-    the results already applied to that order."""
-    latest = {o.management_no: o for o in orders}  # a repeated row: the last one wins
+    refused unless its management number is in `forced`."""
+    if duplicates := repeats(orders):
+        raise DuplicateOrder(duplicates)
+    by_no = {o.management_no: o for o in orders}
     return in_transaction(
-        make_uow, lambda uow: _import(uow, latest, now, set(forced)), what="order import"
+        make_uow, lambda uow: _import(uow, by_no, now, set(forced)), what="order import"
     )
 
 
 def _import(
-    uow: UnitOfWork, latest: dict[str, Order], now: datetime, forced: set[str]
+    uow: UnitOfWork, incoming: dict[str, Order], now: datetime, forced: set[str]
 ) -> OrderImport:
-    existing = uow.orders.get_many(list(latest))
+    existing = uow.orders.get_many(list(incoming), lock=True)
     outcome = OrderImport()
     creates: list[Order] = []
     updates: list[Order] = []
     moves: dict[str, tuple[OrderStatus, OrderStatus]] = {}
+    resettle: set[str] = set()
     backwards: list[tuple[str, OrderStatus, OrderStatus]] = []
-    for no, order in latest.items():
+    for no, order in incoming.items():
         old = existing.get(no)
         if old is None:
             creates.append(order)
             continue
-        # cancelled / on_hold are cancelbot's own, never the import's.
+        # The hold is cancelbot's own, never the import's.
         order.cancelled, order.on_hold = old.cancelled, old.on_hold
+        order.held_at, order.held_qty = old.held_at, old.held_qty
         if order == old:
             outcome.unchanged += 1
             continue
@@ -82,73 +109,75 @@ def _import(
             moves[no] = (old.status, order.status)
             if order.status.rank < old.status.rank and no not in forced:
                 backwards.append((no, old.status, order.status))
+        if (order.status, order.quantity, order.shipped_at) != (
+            old.status,
+            old.quantity,
+            old.shipped_at,
+        ):
+            resettle.add(no)
     if backwards:
         raise StatusRegression(backwards)
     uow.orders.insert(creates, now)
     uow.orders.update(updates, now)
     outcome.created, outcome.updated = len(creates), len(updates)
-    if moves:
-        outcome.reclassified = _reclassify(uow, moves, forced, now)
+    _record_moves(uow, moves, forced, now)
+    outcome.matched = _match_late_claims(uow, [*creates, *updates], now)
+    numbers = resettle | _numbers_of(uow, outcome.matched)
+    settled = reconcile.settle(uow, numbers, now, attached=outcome.matched)
+    outcome.settled = [r.id for r in settled.results if r.id is not None]
     return outcome
 
 
-def _reclassify(
+def _record_moves(
     uow: UnitOfWork,
     moves: dict[str, tuple[OrderStatus, OrderStatus]],
     forced: set[str],
     now: datetime,
-) -> list[int]:
-    """A result's phase follows its order: a cancel requested before shipping on an order
-    that ships anyway becomes AFTER_SHIPPING, and its alert is posted."""
-    history: list[CsHistoryEntry] = []
+) -> None:
+    """Each status change in the order's C/S history, and to the order system."""
+    history = []
     events = []
     for no, (old, new) in moves.items():
-        mark = " (force)" if new.rank < old.rank and no in forced else ""
-        history.append(CsHistoryEntry(no, now, f"주문상태 변경{mark}: {old.value} → {new.value}"))
-        if uow.oms_events:
-            events.append(
-                oms_event(
-                    OmsEvent.ORDER_STATUS_CHANGED,
-                    no,
-                    None,
-                    now,
-                    subject=new.value,
-                    old_status=old.value,
-                    new_status=new.value,
-                    forced=bool(mark),
-                )
-            )
-    changed: list[CancelResult] = []
-    for result in uow.results.for_orders(list(moves)):
-        if result.claim_state is ClaimState.WITHDRAWN or result.management_no is None:
-            continue
-        status = moves[result.management_no][1]
-        phase = rules.phase_for(status)
-        category = rules.category_for(result.claim_type, status)
-        anomaly = result.claim_type is ClaimType.RETURN and phase is Phase.BEFORE_SHIPPING
-        if (phase, category, anomaly) == (result.phase, result.category, result.anomaly):
-            continue
-        history.append(
-            CsHistoryEntry(
-                result.management_no,
+        mark = " (강제)" if new.rank < old.rank and no in forced else ""
+        history.append(CsHistoryEntry(no, now, f"주문상태 변경{mark}: {old.korean} → {new.korean}"))
+        events.append(
+            oms_event(
+                OmsEvent.ORDER_STATUS_CHANGED,
+                no,
+                None,
                 now,
-                f"취소결과 #{result.id} 재분류: {result.category.value} → {category.value}",
-                result_id=result.id,
+                subject=new.value,
+                old_status=old.value,
+                new_status=new.value,
+                forced=bool(mark),
             )
         )
-        result.order_status, result.phase, result.category = status, phase, category
-        result.anomaly = anomaly
-        result.updated_at = now
-        changed.append(result)
-    uow.results.update(changed)
     uow.history.add(history)
-    uow.outbox.enqueue(
-        [
-            update_alert(TargetKind.RESULT, r.id, f"reclassified:{now.isoformat()}")
-            for r in changed
-            if r.id is not None
-        ]
-        + events,
-        now,
-    )
-    return [r.id for r in changed if r.id is not None]
+    if uow.oms_events:
+        uow.outbox.enqueue(events, now)
+
+
+def _match_late_claims(uow: UnitOfWork, orders: Sequence[Order], now: datetime) -> list[int]:
+    """Rule 13: unmatched results that name these orders are matched now (never guessing
+    between several candidate lines). Returns the ids of the results matched."""
+    waiting = uow.results.unmatched_for(orders)
+    if not waiting:
+        return []
+    candidates = uow.orders.candidates(waiting, lock=True)
+    matched = []
+    for result in waiting:
+        order = rules.match_order(result, candidates)
+        if order is None:
+            continue
+        result.management_no = order.management_no
+        result.unmatched = False
+        result.updated_at = now
+        matched.append(result)
+    uow.results.update(matched)
+    return [r.id for r in matched if r.id is not None]
+
+
+def _numbers_of(uow: UnitOfWork, result_ids: list[int]) -> set[str]:
+    if not result_ids:
+        return set()
+    return {no for no in uow.results.management_nos(result_ids).values() if no}

@@ -25,8 +25,14 @@ class OrderStatus(StrEnum):
         """접수 → 송장 → 배송: an order only moves forward on its own."""
         return _RANK[self]
 
+    @property
+    def korean(self) -> str:
+        """The OMS's own word, as C/S history lines say it."""
+        return _KOREAN[self]
+
 
 _RANK = {OrderStatus.RECEIVED: 0, OrderStatus.INVOICED: 1, OrderStatus.SHIPPED: 2}
+_KOREAN = {OrderStatus.RECEIVED: "접수", OrderStatus.INVOICED: "송장", OrderStatus.SHIPPED: "배송"}
 
 
 class Phase(StrEnum):
@@ -46,9 +52,9 @@ class Order:
     status: OrderStatus
     invoice_no: str = ""
     shipped_at: datetime | None = None
+    # cancelbot's own, never an import's (core.reconcile derives them): whether the order
+    # is cancelled and held, since when, and how many cancelled units the hold covers.
     cancelled: bool = False
     on_hold: bool = False
-
-    def cancel_and_hold(self) -> None:
-        self.cancelled = True
-        self.on_hold = True
+    held_at: datetime | None = None
+    held_qty: int = 0

@@ -22,6 +22,7 @@ from core.results import (
     TargetKind,
     Withdrawal,
 )
+from core.rules import LineIds
 from core.sync_state import SyncState
 
 
@@ -67,15 +68,18 @@ class EventSender(Protocol):
 class OrderRepository(Protocol):
     def get(self, management_no: str) -> Order | None: ...
 
-    def get_many(self, management_nos: Collection[str]) -> dict[str, Order]: ...
-
-    def candidates(self, claims: Collection[Claim], *, lock: bool) -> list[Order]:
-        """Every order line that could match one of the claims (same marketplace and order
-        id, or item id when no order id is reported). `lock` holds them for this unit of work."""
+    def get_many(self, management_nos: Collection[str], *, lock: bool = False) -> dict[str, Order]:
+        """`lock` holds them for this unit of work: two writers settling the same order
+        wait for each other (PostgreSQL; SQLite has one writer anyway)."""
         ...
 
-    def save_flags(self, orders: Collection[Order], now: datetime) -> None:
-        """Persist `cancelled` / `on_hold` of orders that already exist."""
+    def candidates(self, lines: Collection[LineIds], *, lock: bool) -> list[Order]:
+        """Every order line that could match one of the claim lines (same marketplace and
+        order id, or item id when no order id is reported). `lock` as in get_many."""
+        ...
+
+    def save_hold(self, orders: Collection[Order], now: datetime) -> None:
+        """Persist the hold (cancelled, on_hold, held_at, held_qty) of existing orders."""
         ...
 
     def count_by_marketplace(self) -> dict[str, int]: ...
@@ -85,7 +89,8 @@ class OrderRepository(Protocol):
         ...
 
     def update(self, orders: Sequence[Order], now: datetime) -> None:
-        """The imported fields of existing orders, by management number."""
+        """The imported fields of existing orders, by management number (never the hold,
+        which is cancelbot's own)."""
         ...
 
 
@@ -101,10 +106,17 @@ class ResultRepository(Protocol):
         of work inserted the same claim key first."""
         ...
 
-    def update(self, results: Sequence[CancelResult]) -> None: ...
+    def update(self, results: Sequence[CancelResult]) -> None:
+        """Everything but the confirmation, which has its own conditional writes."""
+        ...
 
-    def live_cancelled_qty(self, management_nos: Collection[str]) -> dict[str, int]:
-        """Units taken off each order by cancels that are not withdrawn."""
+    def clear_confirmations(self, ids: Collection[int]) -> None:
+        """Void these results' confirmations (the audit event is the caller's)."""
+        ...
+
+    def unmatched_for(self, orders: Collection[Order]) -> list[CancelResult]:
+        """Unmatched results that name one of these orders' ids (same marketplace, and the
+        order id, or the item id when the claim reported no order id)."""
         ...
 
     def for_order(self, management_no: str) -> list[CancelResult]: ...
@@ -148,23 +160,40 @@ class ResultRepository(Protocol):
 class WithdrawalRepository(Protocol):
     def get_many(self, ids: Collection[int]) -> dict[int, Withdrawal]: ...
 
-    def add(self, withdrawals: Sequence[Withdrawal]) -> None: ...
+    def add(self, withdrawals: Sequence[Withdrawal]) -> None:
+        """Insert new withdrawals and set their ids."""
+        ...
+
+    def update(self, withdrawals: Sequence[Withdrawal]) -> None:
+        """Quantity, reason, state and why it closed; never the confirmation."""
+        ...
 
     def for_results(self, result_ids: Collection[int]) -> list[Withdrawal]: ...
 
     def for_order(self, management_no: str) -> list[Withdrawal]: ...
 
-    def find(self, flt: CancelFilter, *, limit: int, offset: int) -> list[Withdrawal]: ...
+    def for_orders(self, management_nos: Collection[str]) -> list[Withdrawal]: ...
+
+    def find(self, flt: CancelFilter, *, limit: int, offset: int) -> list[Withdrawal]:
+        """`flt.confirmed`: False → OPEN ones (the default: what to release now), True →
+        CONFIRMED ones, None → every state, superseded ones included."""
+        ...
 
     def count(self, flt: CancelFilter) -> int: ...
 
-    def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]: ...
+    def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]:
+        """Conditional update OPEN → CONFIRMED; returns the ids it changed."""
+        ...
 
-    def mark_unconfirmed(self, ids: Collection[int]) -> list[int]: ...
+    def mark_unconfirmed(self, ids: Collection[int]) -> list[int]:
+        """Conditional update CONFIRMED → OPEN; returns the ids it changed."""
+        ...
 
-    def unconfirmed_count(self) -> int: ...
+    def open_count(self) -> int: ...
 
-    def stale_unconfirmed(self, cutoff: datetime, limit: int) -> tuple[list[Withdrawal], int]: ...
+    def stale_open(self, cutoff: datetime, limit: int) -> tuple[list[Withdrawal], int]:
+        """OPEN withdrawals created before `cutoff`: the oldest `limit` and how many."""
+        ...
 
 
 class HistoryRepository(Protocol):
@@ -229,6 +258,10 @@ class AlertMessageRepository(Protocol):
     """Where each alert lives in Slack (channel, ts), so updates and buttons survive restarts."""
 
     def get(self, target: TargetKind, target_id: int) -> tuple[str, str] | None: ...
+
+    def posted(self, target: TargetKind, target_ids: Collection[int]) -> set[int]:
+        """Which of these targets have a channel message."""
+        ...
 
     def save(
         self, target: TargetKind, target_id: int, channel: str, ts: str, now: datetime

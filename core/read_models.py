@@ -58,15 +58,21 @@ def result_details(make_uow: UowFactory, result_id: int) -> OrderDetails:
 
 @dataclass(frozen=True)
 class WithdrawalView:
-    """A withdrawal with the result it came from (None when that result is gone)."""
+    """A withdrawal with the result it points at (None when that result is gone) and its
+    order (None when the order left the order book)."""
 
     withdrawal: Withdrawal
     origin: CancelResult | None
+    order: Order | None = None
 
 
 def _with_origins(uow: UnitOfWork, withdrawals: list[Withdrawal]) -> list[WithdrawalView]:
     origins = uow.results.get_many([w.result_id for w in withdrawals])
-    return [WithdrawalView(w, origins.get(w.result_id)) for w in withdrawals]
+    orders = uow.orders.get_many({w.management_no for w in withdrawals})
+    return [
+        WithdrawalView(w, origins.get(w.result_id), orders.get(w.management_no))
+        for w in withdrawals
+    ]
 
 
 def list_results(
@@ -92,7 +98,8 @@ def list_results(
 def list_withdrawals(
     make_uow: UowFactory, flt: CancelFilter, *, limit: int = 50, offset: int = 0
 ) -> Page[WithdrawalView]:
-    """A page of withdrawals, newest first, each with the result it came from."""
+    """A page of withdrawals, newest first, each with the result it came from; by default
+    (confirmed:no) the open ones, what the warehouse must release now."""
     with make_uow() as uow:
         total = uow.withdrawals.count(flt)
         items = _with_origins(uow, uow.withdrawals.find(flt, limit=limit, offset=offset))

@@ -18,10 +18,51 @@ class Category(StrEnum):
     INVOICED_CANCEL = "INVOICED_CANCEL"  # 송장-취소
     RECEIVED_CANCEL = "RECEIVED_CANCEL"  # 접수-취소
 
+    @property
+    def korean(self) -> str:
+        """The OMS's own words, as C/S history lines say them."""
+        return _CATEGORY_KOREAN[self]
+
+
+_CATEGORY_KOREAN = {
+    Category.SHIPPED_RETURN: "배송-반품",
+    Category.SHIPPED_CANCEL: "배송-취소",
+    Category.INVOICED_CANCEL: "송장-취소",
+    Category.RECEIVED_CANCEL: "접수-취소",
+}
+
 
 class WithdrawalReason(StrEnum):
     PARTIAL = "PARTIAL"  # remainder of a partial cancel before shipping
     WITHDRAWN = "WITHDRAWN"  # the customer withdrew / the marketplace rejected the cancel
+
+
+class WithdrawalState(StrEnum):
+    """OPEN: goods on hold to release and ship now. CONFIRMED: a person released them.
+    SUPERSEDED: no longer true (later claims, or the goods shipped); kept for the audit."""
+
+    OPEN = "OPEN"
+    CONFIRMED = "CONFIRMED"
+    SUPERSEDED = "SUPERSEDED"
+
+
+class SupersededReason(StrEnum):
+    """Why a withdrawal no longer applies."""
+
+    NOTHING_TO_RELEASE = "nothing_to_release"  # every unit is cancelled or released
+    SHIPPED = "shipped"  # the order shipped: the goods are gone
+    MERGED = "merged"  # another open withdrawal of the order states the number now
+
+    @property
+    def korean(self) -> str:
+        return _SUPERSEDED_KOREAN[self]
+
+
+_SUPERSEDED_KOREAN = {
+    SupersededReason.NOTHING_TO_RELEASE: "출고할 수량 없음(모두 취소 또는 이미 해제)",
+    SupersededReason.SHIPPED: "주문이 배송됨",
+    SupersededReason.MERGED: "다른 취소철회로 합쳐짐",
+}
 
 
 class ConfirmAction(StrEnum):
@@ -88,16 +129,20 @@ class CancelResult:
 
 @dataclass
 class Withdrawal:
-    """Units on hold that must ship after all (취소철회)."""
+    """Units on hold that must ship after all (취소철회). An order has at most one OPEN
+    withdrawal, and it states exactly what is left to release (SPEC rule 11)."""
 
     management_no: str
-    result_id: int
+    result_id: int  # the result the withdrawal points at (its C/S details)
     reason: WithdrawalReason
     restore_qty: int
     created_at: datetime
     id: int | None = None
     confirmed_by: str | None = None
     confirmed_at: datetime | None = None
+    state: WithdrawalState = WithdrawalState.OPEN
+    closed_reason: SupersededReason | None = None  # why it was superseded
+    updated_at: datetime | None = None
 
     @property
     def confirmed(self) -> bool:
@@ -117,13 +162,15 @@ class CsHistoryEntry:
 
 @dataclass(frozen=True)
 class ConfirmationEvent:
-    """One confirm or unconfirm, kept forever: an unconfirm is an event, not a deletion."""
+    """One confirm or unconfirm, kept forever: an unconfirm is an event, not a deletion.
+    `reason` says why cancelbot itself cleared one (e.g. "shipped_while_held")."""
 
     target: TargetKind
     target_id: int
     action: ConfirmAction
     actor: str
     at: datetime
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

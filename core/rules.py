@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from core.claims import Claim, ClaimState, ClaimType
 from core.orders import Order, OrderStatus, Phase
-from core.results import (
-    AUTO_CANCEL_AFTER_SHIPPING,
-    AUTO_CANCEL_BEFORE_SHIPPING,
-    Category,
-)
+from core.results import Category
+
+
+class LineIds(Protocol):
+    """The ids a claim names its order line by (a Claim, or a stored CancelResult)."""
+
+    @property
+    def marketplace(self) -> str: ...
+
+    @property
+    def marketplace_order_id(self) -> str: ...
+
+    @property
+    def marketplace_item_id(self) -> str: ...
 
 
 def phase_for(status: OrderStatus) -> Phase:
@@ -50,8 +60,14 @@ def next_state(current: ClaimState, reported: ClaimState) -> ClaimState:
     return reported
 
 
-def match_order(claim: Claim, candidates: Sequence[Order]) -> Order | None:
-    """Find the claim's order line by the ids the marketplace reported.
+def is_anomaly(claim_type: ClaimType, status: OrderStatus) -> bool:
+    """Rule 7: a return against an order that never shipped."""
+    return claim_type is ClaimType.RETURN and status is not OrderStatus.SHIPPED
+
+
+def match_order(claim: LineIds, candidates: Sequence[Order]) -> Order | None:
+    """Find the claim's order line by the ids the marketplace reported (a claim, or a stored
+    result that matched nothing when it arrived).
 
     Matches on both ids when both are reported, on the one reported otherwise; an order line
     with no item id (ESM: one line per order) matches any item of its order. Never guesses:
@@ -82,7 +98,8 @@ def match_order(claim: Claim, candidates: Sequence[Order]) -> Order | None:
 
 @dataclass(frozen=True)
 class Decision:
-    """What applying a new claim means, before anything is written."""
+    """How a claim seen for the first time is classified, before anything is written. What
+    it then does to its order (hold, withdrawal, history) is core.reconcile's."""
 
     order_status: OrderStatus
     phase: Phase
@@ -91,37 +108,23 @@ class Decision:
     cancel_qty: int | None
     unmatched: bool
     anomaly: bool
-    auto_cancel: bool  # rule 3: cancel and hold the order
-    history_text: str | None  # the C/S history line, None when there is no order
-    restore_qty: int  # rule 5: units to restore and ship (0: no withdrawal)
 
 
-def decide(claim: Claim, order: Order | None, other_cancelled_qty: int = 0) -> Decision:
-    """Rules 2–7 for a claim seen for the first time.
-
-    `other_cancelled_qty` is what other live cancels already took off the same order, so a
-    second partial cancel does not restore units the first one cancelled.
-    """
+def decide(claim: Claim, order: Order | None) -> Decision:
+    """Rules 2 and 7: phase and category from the order's status, or from the marketplace's
+    own shipped flag when the order is not in the order book."""
     if order is None:
         return _decide_unmatched(claim)
     status = order.status
-    phase = phase_for(status)
-    ordered = order.quantity
-    # ESM reports no quantity: the whole matched order line is what was claimed.
-    cancel_qty = claim.cancel_qty if claim.cancel_qty is not None else ordered
-    before = phase is Phase.BEFORE_SHIPPING
-    restore = max(ordered - other_cancelled_qty - cancel_qty, 0) if before else 0
     return Decision(
         order_status=status,
-        phase=phase,
+        phase=phase_for(status),
         category=category_for(claim.claim_type, status),
-        ordered_qty=ordered,
-        cancel_qty=cancel_qty,
+        ordered_qty=order.quantity,
+        # ESM reports no quantity: the whole matched order line is what was claimed.
+        cancel_qty=claim.cancel_qty if claim.cancel_qty is not None else order.quantity,
         unmatched=False,
-        anomaly=claim.claim_type is ClaimType.RETURN and before,
-        auto_cancel=before,
-        history_text=AUTO_CANCEL_BEFORE_SHIPPING if before else AUTO_CANCEL_AFTER_SHIPPING,
-        restore_qty=restore,
+        anomaly=is_anomaly(claim.claim_type, status),
     )
 
 
@@ -139,8 +142,5 @@ def _decide_unmatched(claim: Claim) -> Decision:
         ordered_qty=claim.ordered_qty,
         cancel_qty=claim.cancel_qty,
         unmatched=True,
-        anomaly=claim.claim_type is ClaimType.RETURN and not shipped,
-        auto_cancel=False,
-        history_text=None,
-        restore_qty=0,
+        anomaly=is_anomaly(claim.claim_type, status),
     )

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 from zoneinfo import ZoneInfo
 
-from core.claims import Claim, ClaimKey, ClaimState, ClaimType
+from core.claims import ClaimKey
 from core.errors import ConcurrentUpdate
 from core.orders import Order, Phase
 from core.outbox import OutboxItem, OutboxKind
@@ -31,11 +31,14 @@ from core.results import (
     SummaryRow,
     TargetKind,
     Withdrawal,
+    WithdrawalState,
 )
+from core.rules import LineIds
 from core.sync_state import SyncState
 
 T = TypeVar("T")
 SEOUL = ZoneInfo("Asia/Seoul")
+OPEN, CONFIRMED = WithdrawalState.OPEN, WithdrawalState.CONFIRMED
 
 
 def _copy(value: T) -> T:
@@ -102,10 +105,10 @@ class FakeOrders:
         found = self.data.get(management_no)
         return _copy(found) if found else None
 
-    def get_many(self, management_nos: Collection[str]) -> dict[str, Order]:
-        return {n: _copy(self.data[n]) for n in management_nos if n in self.data}
+    def get_many(self, management_nos: Collection[str], *, lock: bool = False) -> dict[str, Order]:
+        return {n: _copy(self.data[n]) for n in sorted(management_nos) if n in self.data}
 
-    def candidates(self, claims: Collection[Claim], *, lock: bool) -> list[Order]:
+    def candidates(self, claims: Collection[LineIds], *, lock: bool) -> list[Order]:
         wanted = {(c.marketplace, c.marketplace_order_id, c.marketplace_item_id) for c in claims}
         out = []
         for order in self.data.values():
@@ -120,10 +123,11 @@ class FakeOrders:
                     break
         return out
 
-    def save_flags(self, orders: Collection[Order], now: datetime) -> None:
+    def save_hold(self, orders: Collection[Order], now: datetime) -> None:
         for o in orders:
             stored = self.data[o.management_no]
             stored.cancelled, stored.on_hold = o.cancelled, o.on_hold
+            stored.held_at, stored.held_qty = o.held_at, o.held_qty
 
     def count_by_marketplace(self) -> dict[str, int]:
         return dict(Counter(o.marketplace for o in self.data.values()))
@@ -137,7 +141,11 @@ class FakeOrders:
         for o in orders:
             stored = self.data[o.management_no]
             self.data[o.management_no] = replace(
-                o, cancelled=stored.cancelled, on_hold=stored.on_hold
+                o,
+                cancelled=stored.cancelled,
+                on_hold=stored.on_hold,
+                held_at=stored.held_at,
+                held_qty=stored.held_qty,
             )
 
 
@@ -175,16 +183,24 @@ class FakeResults:
                 r, confirmed_by=stored.confirmed_by, confirmed_at=stored.confirmed_at
             )
 
-    def live_cancelled_qty(self, management_nos: Collection[str]) -> dict[str, int]:
-        out: Counter[str] = Counter()
-        for r in self.data.values():
-            if (
-                r.management_no in management_nos
-                and r.claim_type is ClaimType.CANCEL
-                and r.claim_state is not ClaimState.WITHDRAWN
-            ):
-                out[r.management_no] += r.cancel_qty or 0
-        return dict(out)
+    def clear_confirmations(self, ids: Collection[int]) -> None:
+        for i in ids:
+            self.data[i].confirmed_by = self.data[i].confirmed_at = None
+
+    def unmatched_for(self, orders: Collection[Order]) -> list[CancelResult]:
+        by_order = {(o.marketplace, o.marketplace_order_id) for o in orders}
+        by_item = {(o.marketplace, o.marketplace_item_id) for o in orders if o.marketplace_item_id}
+        return [
+            _copy(r)
+            for _, r in sorted(self.data.items())
+            if r.unmatched
+            and (
+                (r.marketplace, r.marketplace_order_id) in by_order
+                or (
+                    not r.marketplace_order_id and (r.marketplace, r.marketplace_item_id) in by_item
+                )
+            )
+        ]
 
     def for_order(self, management_no: str) -> list[CancelResult]:
         return self.for_orders([management_no])
@@ -276,6 +292,25 @@ class FakeWithdrawals:
         for w in withdrawals:
             w.id = next(self.store.ids)
             self.data[w.id] = _copy(w)
+        self._one_open_per_order()
+
+    def update(self, withdrawals: Sequence[Withdrawal]) -> None:
+        for w in withdrawals:
+            assert w.id is not None
+            stored = self.data[w.id]
+            self.data[w.id] = replace(
+                w, confirmed_by=stored.confirmed_by, confirmed_at=stored.confirmed_at
+            )
+        self._one_open_per_order()
+
+    def _one_open_per_order(self) -> None:
+        """The SQL unique index: at most one OPEN withdrawal per order."""
+        opens = Counter(w.management_no for w in self.data.values() if w.state is OPEN)
+        if any(n > 1 for n in opens.values()):
+            raise ConcurrentUpdate("two open withdrawals on one order")
+
+    def for_orders(self, management_nos: Collection[str]) -> list[Withdrawal]:
+        return [_copy(w) for _, w in sorted(self.data.items()) if w.management_no in management_nos]
 
     def for_results(self, result_ids: Collection[int]) -> list[Withdrawal]:
         return [_copy(w) for _, w in sorted(self.data.items()) if w.result_id in result_ids]
@@ -289,15 +324,18 @@ class FakeWithdrawals:
             origin = self.results.get(w.result_id)
             if origin is None:
                 continue
-            as_result = replace(origin, confirmed_by=w.confirmed_by)
-            # The withdrawal filter takes the market, confirmed, date and order words only.
+            wanted = {True: CONFIRMED, False: OPEN, None: w.state}[flt.confirmed]
+            if w.state is not wanted:
+                continue
+            # The withdrawal filter takes the market, date and order words too.
             narrowed = CancelFilter(
                 marketplaces=flt.marketplaces,
                 phase=None,
-                confirmed=flt.confirmed,
+                confirmed=None,
                 date_from=flt.date_from,
                 date_to=flt.date_to,
             )
+            as_result = origin
             if not result_matches(as_result, narrowed, SEOUL, None):
                 continue
             if flt.order and flt.order not in (w.management_no, origin.marketplace_order_id):
@@ -313,23 +351,27 @@ class FakeWithdrawals:
         return len(self._matching(flt))
 
     def mark_confirmed(self, ids: Collection[int], actor: str, at: datetime) -> list[int]:
-        changed = [i for i in sorted(set(ids)) if i in self.data and not self.data[i].confirmed]
+        changed = [i for i in sorted(set(ids)) if i in self.data and self.data[i].state is OPEN]
         for i in changed:
-            self.data[i].confirmed_by, self.data[i].confirmed_at = actor, at
+            w = self.data[i]
+            w.confirmed_by, w.confirmed_at, w.state = actor, at, CONFIRMED
         return changed
 
     def mark_unconfirmed(self, ids: Collection[int]) -> list[int]:
-        changed = [i for i in sorted(set(ids)) if i in self.data and self.data[i].confirmed]
+        changed = [
+            i for i in sorted(set(ids)) if i in self.data and self.data[i].state is CONFIRMED
+        ]
         for i in changed:
-            self.data[i].confirmed_by, self.data[i].confirmed_at = None, None
+            w = self.data[i]
+            w.confirmed_by, w.confirmed_at, w.state = None, None, OPEN
         return changed
 
-    def unconfirmed_count(self) -> int:
-        return sum(1 for w in self.data.values() if not w.confirmed)
+    def open_count(self) -> int:
+        return sum(1 for w in self.data.values() if w.state is OPEN)
 
-    def stale_unconfirmed(self, cutoff: datetime, limit: int) -> tuple[list[Withdrawal], int]:
+    def stale_open(self, cutoff: datetime, limit: int) -> tuple[list[Withdrawal], int]:
         found = sorted(
-            (w for w in self.data.values() if not w.confirmed and w.created_at < cutoff),
+            (w for w in self.data.values() if w.state is OPEN and w.created_at < cutoff),
             key=lambda w: (w.created_at, w.id or 0),
         )
         return [_copy(w) for w in found[:limit]], len(found)
@@ -483,6 +525,9 @@ class FakeAlerts:
 
     def get(self, target: TargetKind, target_id: int) -> tuple[str, str] | None:
         return self.data.get((target, target_id))
+
+    def posted(self, target: TargetKind, target_ids: Collection[int]) -> set[int]:
+        return {i for i in target_ids if (target, i) in self.data}
 
     def save(
         self, target: TargetKind, target_id: int, channel: str, ts: str, now: datetime

@@ -262,6 +262,17 @@ class SqlAlertMessageRepository:
         ).first()
         return (row[0], row[1]) if row else None
 
+    def posted(self, target: TargetKind, target_ids: Collection[int]) -> set[int]:
+        out: set[int] = set()
+        ids = sorted(set(target_ids))
+        for start in range(0, len(ids), 500):
+            stmt = select(AlertMessageRow.target_id).where(
+                AlertMessageRow.target == target.value,
+                AlertMessageRow.target_id.in_(ids[start : start + 500]),
+            )
+            out.update(int(i) for i in self.session.execute(stmt).scalars())
+        return out
+
     def save(
         self, target: TargetKind, target_id: int, channel: str, ts: str, now: datetime
     ) -> None:

@@ -12,9 +12,11 @@ from core.results import (
     ConfirmAction,
     ConfirmationEvent,
     CsHistoryEntry,
+    SupersededReason,
     TargetKind,
     Withdrawal,
     WithdrawalReason,
+    WithdrawalState,
 )
 
 
@@ -32,6 +34,8 @@ def order_from_row(row: Any) -> Order:
         shipped_at=row.shipped_at,
         cancelled=row.cancelled,
         on_hold=row.on_hold,
+        held_at=row.held_at,
+        held_qty=row.held_qty or 0,
     )
 
 
@@ -49,6 +53,8 @@ def order_values(order: Order) -> dict[str, Any]:
         "shipped_at": order.shipped_at,
         "cancelled": order.cancelled,
         "on_hold": order.on_hold,
+        "held_at": order.held_at,
+        "held_qty": order.held_qty,
     }
 
 
@@ -121,7 +127,24 @@ def withdrawal_from_row(row: Any) -> Withdrawal:
         created_at=row.created_at,
         confirmed_by=row.confirmed_by,
         confirmed_at=row.confirmed_at,
+        state=WithdrawalState(row.state),
+        closed_reason=SupersededReason(row.closed_reason) if row.closed_reason else None,
+        updated_at=row.updated_at,
     )
+
+
+def withdrawal_values(w: Withdrawal) -> dict[str, Any]:
+    """Everything but the id and the confirmation, which has its own conditional writes."""
+    return {
+        "management_no": w.management_no,
+        "result_id": w.result_id,
+        "reason": w.reason.value,
+        "restore_qty": w.restore_qty,
+        "created_at": w.created_at,
+        "state": w.state.value,
+        "closed_reason": w.closed_reason.value if w.closed_reason else None,
+        "updated_at": w.updated_at,
+    }
 
 
 def history_from_row(row: Any) -> CsHistoryEntry:
@@ -141,4 +164,5 @@ def event_from_row(row: Any) -> ConfirmationEvent:
         action=ConfirmAction(row.action),
         actor=row.actor,
         at=row.at,
+        reason=row.reason,
     )

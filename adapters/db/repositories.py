@@ -8,7 +8,18 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +36,7 @@ from adapters.db.tables import (
 from adapters.db.tables import (
     WithdrawalRow as W,
 )
-from core.claims import Claim, ClaimKey, ClaimState, ClaimType
+from core.claims import ClaimKey
 from core.errors import ConcurrentUpdate
 from core.orders import Order, Phase
 from core.queries import CancelFilter
@@ -37,7 +48,9 @@ from core.results import (
     SummaryRow,
     TargetKind,
     Withdrawal,
+    WithdrawalState,
 )
+from core.rules import LineIds
 
 T = TypeVar("T")
 CHUNK = 500  # bound IN lists well below every driver's parameter limit
@@ -79,16 +92,21 @@ def _mark(
 ) -> list[int]:
     """Confirm (actor given) or unconfirm (None) as a conditional update: only rows in the
     other state change, so two people clicking at once record one confirmation. Returns
-    the ids that changed."""
+    the ids that changed. A withdrawal's state moves with it: OPEN ⇄ CONFIRMED (a
+    superseded one is never confirmed)."""
     table = _table(model)
-    state = table.c.confirmed_by.is_(None) if actor else table.c.confirmed_by.is_not(None)
+    values: dict[str, Any] = {"confirmed_by": actor, "confirmed_at": at}
+    if model is W:
+        state = table.c.state == (
+            WithdrawalState.OPEN.value if actor else WithdrawalState.CONFIRMED.value
+        )
+        values["state"] = (WithdrawalState.CONFIRMED if actor else WithdrawalState.OPEN).value
+    else:
+        state = table.c.confirmed_by.is_(None) if actor else table.c.confirmed_by.is_not(None)
     changed: list[int] = []
     for part in chunks(sorted(set(ids)), 5000):
         stmt = (
-            update(table)
-            .where(table.c.id.in_(part), state)
-            .values(confirmed_by=actor, confirmed_at=at)
-            .returning(table.c.id)
+            update(table).where(table.c.id.in_(part), state).values(**values).returning(table.c.id)
         )
         changed.extend(session.execute(stmt).scalars())
     return changed
@@ -104,16 +122,17 @@ class SqlOrderRepository:
         ).scalar_one_or_none()
         return mapping.order_from_row(row) if row else None
 
-    def get_many(self, management_nos: Collection[str]) -> dict[str, Order]:
+    def get_many(self, management_nos: Collection[str], *, lock: bool = False) -> dict[str, Order]:
         out: dict[str, Order] = {}
         for part in chunks(sorted(set(management_nos))):
-            rows = self.session.execute(
-                select(OrderRow).where(OrderRow.management_no.in_(part))
-            ).scalars()
+            stmt = select(OrderRow).where(OrderRow.management_no.in_(part))
+            if lock:
+                stmt = stmt.order_by(OrderRow.id).with_for_update()
+            rows = self.session.execute(stmt).scalars()
             out.update((r.management_no, mapping.order_from_row(r)) for r in rows)
         return out
 
-    def candidates(self, claims: Collection[Claim], *, lock: bool) -> list[Order]:
+    def candidates(self, claims: Collection[LineIds], *, lock: bool) -> list[Order]:
         by_order: dict[str, set[str]] = defaultdict(set)
         by_item: dict[str, set[str]] = defaultdict(set)
         for c in claims:
@@ -143,19 +162,31 @@ class SqlOrderRepository:
                 found[row.management_no] = mapping.order_from_row(row)
         return list(found.values())
 
-    def save_flags(self, orders: Collection[Order], now: datetime) -> None:
+    def save_hold(self, orders: Collection[Order], now: datetime) -> None:
         if not orders:
             return
         table = _table(OrderRow)
         stmt = (
             update(table)
             .where(table.c.management_no == bindparam("b_no"))
-            .values(cancelled=bindparam("b_cancelled"), on_hold=bindparam("b_hold"), updated_at=now)
+            .values(
+                cancelled=bindparam("b_cancelled"),
+                on_hold=bindparam("b_hold"),
+                held_at=bindparam("b_held_at"),
+                held_qty=bindparam("b_held_qty"),
+                updated_at=now,
+            )
         )
         self.session.connection().execute(
             stmt,
             [
-                {"b_no": o.management_no, "b_cancelled": o.cancelled, "b_hold": o.on_hold}
+                {
+                    "b_no": o.management_no,
+                    "b_cancelled": o.cancelled,
+                    "b_hold": o.on_hold,
+                    "b_held_at": o.held_at,
+                    "b_held_qty": o.held_qty,
+                }
                 for o in orders
             ],
         )
@@ -247,20 +278,43 @@ class SqlResultRepository:
                 stmt, [mapping.result_values(r) | {"b_id": r.id} for r in results]
             )
 
-    def live_cancelled_qty(self, management_nos: Collection[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for part in chunks(sorted(set(management_nos))):
-            stmt = (
-                select(R.management_no, func.coalesce(func.sum(R.cancel_qty), 0))
-                .where(
-                    R.management_no.in_(part),
-                    R.claim_type == ClaimType.CANCEL.value,
-                    R.claim_state != ClaimState.WITHDRAWN.value,
-                )
-                .group_by(R.management_no)
+    def clear_confirmations(self, ids: Collection[int]) -> None:
+        table = _table(R)
+        for part in chunks(sorted(set(ids))):
+            self.session.execute(
+                update(table)
+                .where(table.c.id.in_(part))
+                .values(confirmed_by=None, confirmed_at=None)
             )
-            out.update((str(no), int(qty or 0)) for no, qty in self.session.execute(stmt))
-        return out
+
+    def unmatched_for(self, orders: Collection[Order]) -> list[CancelResult]:
+        by_order: dict[str, set[str]] = defaultdict(set)
+        by_item: dict[str, set[str]] = defaultdict(set)
+        for o in orders:
+            by_order[o.marketplace].add(o.marketplace_order_id)
+            if o.marketplace_item_id:
+                by_item[o.marketplace].add(o.marketplace_item_id)
+        conds: list[ColumnElement[bool]] = []
+        for market, ids in by_order.items():
+            for part in chunks(sorted(ids)):
+                conds.append(and_(R.marketplace == market, R.marketplace_order_id.in_(part)))
+        for market, ids in by_item.items():
+            for part in chunks(sorted(ids)):
+                conds.append(
+                    and_(
+                        R.marketplace == market,
+                        R.marketplace_order_id == "",
+                        R.marketplace_item_id.in_(part),
+                    )
+                )
+        found: dict[int, CancelResult] = {}
+        for cond in conds:
+            stmt = select(R).where(R.unmatched == true(), cond).order_by(R.id)
+            if self._lockable():
+                stmt = stmt.with_for_update()
+            for row in self.session.execute(stmt).scalars():
+                found[row.id] = mapping.result_from_row(row)
+        return [found[i] for i in sorted(found)]
 
     def for_order(self, management_no: str) -> list[CancelResult]:
         rows = self.session.execute(
@@ -380,22 +434,35 @@ class SqlWithdrawalRepository:
             return
         table = _table(W)
         stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        rows = [
-            {
-                "management_no": w.management_no,
-                "result_id": w.result_id,
-                "reason": w.reason.value,
-                "restore_qty": w.restore_qty,
-                "created_at": w.created_at,
-            }
-            for w in withdrawals
-        ]
+        rows = [mapping.withdrawal_values(w) for w in withdrawals]
         try:
             ids = self.session.connection().execute(stmt, rows).scalars().all()
         except IntegrityError as exc:
-            raise ConcurrentUpdate("another process recorded the same withdrawal") from exc
+            # The one-open-per-order index: another process settled the order first.
+            raise ConcurrentUpdate("another process opened a withdrawal first") from exc
         for w, new_id in zip(withdrawals, ids, strict=True):
             w.id = new_id
+
+    def update(self, withdrawals: Sequence[Withdrawal]) -> None:
+        if not withdrawals:
+            return
+        table = _table(W)
+        stmt = update(table).where(table.c.id == bindparam("b_id"))
+        try:
+            self.session.connection().execute(
+                stmt, [mapping.withdrawal_values(w) | {"b_id": w.id} for w in withdrawals]
+            )
+        except IntegrityError as exc:
+            raise ConcurrentUpdate("another process changed the same withdrawals") from exc
+
+    def for_orders(self, management_nos: Collection[str]) -> list[Withdrawal]:
+        out: list[Withdrawal] = []
+        for part in chunks(sorted(set(management_nos))):
+            rows = self.session.execute(
+                select(W).where(W.management_no.in_(part)).order_by(W.id)
+            ).scalars()
+            out.extend(mapping.withdrawal_from_row(r) for r in rows)
+        return out
 
     def for_results(self, result_ids: Collection[int]) -> list[Withdrawal]:
         out: list[Withdrawal] = []
@@ -417,9 +484,9 @@ class SqlWithdrawalRepository:
         if flt.marketplaces:
             conds.append(R.marketplace.in_(sorted(flt.marketplaces)))
         if flt.confirmed is True:
-            conds.append(W.confirmed_by.is_not(None))
+            conds.append(W.state == WithdrawalState.CONFIRMED.value)
         elif flt.confirmed is False:
-            conds.append(W.confirmed_by.is_(None))
+            conds.append(W.state == WithdrawalState.OPEN.value)
         start, end = flt.claimed_range(self.tz)
         if start is not None:
             conds.append(R.claimed_at >= start)
@@ -452,12 +519,12 @@ class SqlWithdrawalRepository:
     def mark_unconfirmed(self, ids: Collection[int]) -> list[int]:
         return _mark(self.session, W, ids, None, None)
 
-    def unconfirmed_count(self) -> int:
-        stmt = select(func.count()).select_from(W).where(W.confirmed_by.is_(None))
+    def open_count(self) -> int:
+        stmt = select(func.count()).select_from(W).where(W.state == WithdrawalState.OPEN.value)
         return int(self.session.execute(stmt).scalar_one())
 
-    def stale_unconfirmed(self, cutoff: datetime, limit: int) -> tuple[list[Withdrawal], int]:
-        where = and_(W.confirmed_by.is_(None), W.created_at < cutoff)
+    def stale_open(self, cutoff: datetime, limit: int) -> tuple[list[Withdrawal], int]:
+        where = and_(W.state == WithdrawalState.OPEN.value, W.created_at < cutoff)
         total = int(
             self.session.execute(select(func.count()).select_from(W).where(where)).scalar_one()
         )
@@ -506,6 +573,7 @@ class SqlAuditLog:
                 "action": e.action.value,
                 "actor": e.actor,
                 "at": e.at,
+                "reason": e.reason,
             }
             for e in events
         ]

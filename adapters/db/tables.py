@@ -30,6 +30,8 @@ class OrderRow(Base):
     shipped_at: Mapped[datetime | None]
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    held_at: Mapped[datetime | None]
+    held_qty: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -92,8 +94,16 @@ class CancelResultRow(Base):
 class WithdrawalRow(Base):
     __tablename__ = "withdrawals"
     __table_args__ = (
-        UniqueConstraint("result_id", "reason", name="uq_withdrawals_result_reason"),
         Index("ix_withdrawals_management_no", "management_no"),
+        # SPEC rule 11: at most one open withdrawal per order, whoever writes.
+        Index(
+            "uq_withdrawals_one_open_per_order",
+            "management_no",
+            unique=True,
+            sqlite_where=text("state = 'OPEN'"),
+            postgresql_where=text("state = 'OPEN'"),
+        ),
+        Index("ix_withdrawals_state", "state", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -104,6 +114,9 @@ class WithdrawalRow(Base):
     confirmed_by: Mapped[str | None] = mapped_column(String(128))
     confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="OPEN", server_default="OPEN")
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime | None]
 
 
 class CsHistoryRow(Base):
@@ -128,6 +141,7 @@ class ConfirmationEventRow(Base):
     action: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(String(64))
 
 
 class SyncStateRow(Base):

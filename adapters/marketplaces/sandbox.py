@@ -217,7 +217,9 @@ class SandboxClaimSource:
     """core.ports.ClaimSource over the sandbox: reports each event in the window it happened."""
 
     marketplace = MARKETPLACE
-    max_window = timedelta(days=1)
+    # Short windows, each its own transaction, as a real marketplace's pages arrive: a cancel
+    # requested and later withdrawn is first applied (held), then released.
+    max_window = timedelta(hours=6)
 
     def __init__(self, world: SandboxMarketplace, clock: Clock) -> None:
         self.world = world

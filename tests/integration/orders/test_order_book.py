@@ -54,7 +54,7 @@ def test_backwards_status_is_refused_without_force(make_uow: Any) -> None:
     details = read_models.order_details(make_uow, order.management_no)
     assert outcome.updated == 1
     assert details.order is not None and details.order.status is OrderStatus.RECEIVED
-    assert [e.text for e in details.history] == ["주문상태 변경 (force): SHIPPED → RECEIVED"]
+    assert [e.text for e in details.history] == ["주문상태 변경 (강제): 배송 → 접수"]
 
 
 def test_requested_cancel_on_an_order_that_ships_anyway_is_alerted(
@@ -69,14 +69,16 @@ def test_requested_cancel_on_an_order_that_ships_anyway_is_alerted(
     outcome = import_orders(make_uow, [shipped], NOW)
 
     [result] = read_models.list_results(make_uow, EVERYTHING).items
-    assert outcome.reclassified == [result.id]
+    assert outcome.settled == [result.id]
     assert (result.phase, result.category) == (Phase.AFTER_SHIPPING, Category.SHIPPED_CANCEL)
     assert read_models.list_results(make_uow, CancelFilter()).total == 1  # in the default view
-    history = [e.text for e in read_models.order_details(make_uow, order.management_no).history]
-    assert "주문상태 변경: INVOICED → SHIPPED" in history
-    assert any("재분류: INVOICED_CANCEL → SHIPPED_CANCEL" in h for h in history)
-    [update] = _outbox(database_url, OutboxKind.UPDATE_ALERT)
-    assert (update.target, update.target_id) == (TargetKind.RESULT.value, result.id)
+    details = read_models.order_details(make_uow, order.management_no)
+    assert details.order is not None and not details.order.on_hold  # the goods are gone
+    history = [e.text for e in details.history]
+    assert "주문상태 변경: 송장 → 배송" in history
+    assert any("재분류: 송장-취소 → 배송-취소" in h for h in history)
+    [post] = _outbox(database_url, OutboxKind.POST_ALERT)
+    assert (post.target, post.target_id) == (TargetKind.RESULT.value, result.id)
 
 
 def test_unchanged_reimport_reclassifies_nothing(make_uow: Any) -> None:
@@ -84,7 +86,8 @@ def test_unchanged_reimport_reclassifies_nothing(make_uow: Any) -> None:
     order_book.import_orders(make_uow, [order], NOW)
     apply.apply_claims(make_uow, [claim_for(order)], NOW)
     outcome = import_orders(make_uow, [replace(order)], NOW)
-    assert outcome.as_tuple() == (0, 0, 1) and outcome.reclassified == []
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 0, 1)
+    assert outcome.settled == [] and outcome.matched == []
 
 
 def test_order_system_events_are_queued_in_order(database_url: str) -> None:

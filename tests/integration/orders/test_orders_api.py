@@ -116,4 +116,4 @@ def test_backwards_status_needs_force_and_is_recorded(post: Post, deps: Deps) ->
     accepted = post([order(7, status="RECEIVED", force=True)])
     assert accepted.body == {"created": 0, "updated": 1, "unchanged": 0}
     history = read_models.order_details(deps.make_uow, "API000007").history
-    assert [e.text for e in history] == ["주문상태 변경 (force): SHIPPED → RECEIVED"]
+    assert [e.text for e in history] == ["주문상태 변경 (강제): 배송 → 접수"]

@@ -17,6 +17,7 @@ from core.results import (
     AUTO_CANCEL_BEFORE_SHIPPING,
     Category,
     WithdrawalReason,
+    WithdrawalState,
 )
 from tests.factories import claim_for, make_order
 
@@ -278,17 +279,21 @@ def test_pending_return_is_not_a_result_until_completed(make_uow: Any) -> None:
     assert apply.apply_claims(make_uow, [done], NOW).new == 1
 
 
-def test_second_partial_cancel_restores_only_what_is_left(make_uow: Any) -> None:
+def test_a_second_partial_cancel_changes_the_one_withdrawal_to_what_is_left(
+    make_uow: Any,
+) -> None:
     order = make_order(status=OrderStatus.RECEIVED, quantity=3)
     order_book.import_orders(make_uow, [order], NOW)
     first = claim_for(order, cancel_qty=1)
     second = claim_for(order, cancel_qty=1)
 
     apply.apply_claims(make_uow, [first], NOW)
+    [before] = read_models.order_details(make_uow, order.management_no).withdrawals
     apply.apply_claims(make_uow, [second], NOW)
 
-    details = read_models.order_details(make_uow, order.management_no)
-    assert [w.restore_qty for w in details.withdrawals] == [2, 1]
+    [after] = read_models.order_details(make_uow, order.management_no).withdrawals
+    assert (before.restore_qty, before.id) == (2, after.id)
+    assert (after.state, after.restore_qty) == (WithdrawalState.OPEN, 1)
 
 
 def test_claim_never_guesses_between_two_candidate_lines() -> None:
