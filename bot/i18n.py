@@ -63,6 +63,44 @@ _KO: Final[dict[str, str]] = {
     "marketplace.gmarket": "G마켓",
     "marketplace.auction": "옥션",
     "marketplace.sandbox": "샌드박스",
+    "withdrawal_state.OPEN": "출고 필요",
+    "withdrawal_state.CONFIRMED": "확인됨",
+    "withdrawal_state.SUPERSEDED": "해당 없음",
+    "superseded.nothing_to_release": "출고할 수량이 없습니다(모두 취소되었거나 이미 해제됨)",
+    "superseded.shipped": "주문이 이미 배송되었습니다",
+    "superseded.merged": "같은 주문의 다른 취소철회로 합쳐졌습니다",
+    "withdrawal.superseded_header": "📦 취소철회: 더 이상 해당 없음",
+    "withdrawal.superseded_body": (
+        "*이 취소철회는 더 이상 해당되지 않습니다.* {why}. 관리번호 {management_no}의 "
+        "이 수량은 보류 해제·출고하지 않아도 됩니다."
+    ),
+    "withdrawal.superseded_text": "📦 취소철회 해당 없음 · {management_no} · {why}",
+    "guidance.UNMATCHED": (
+        "주문장에서 주문을 찾지 못해 cancelbot은 아무것도 취소·보류하지 않았습니다. 판매처 "
+        "주문번호로 OMS에서 주문을 찾아 직접 처리하세요. 주문이 주문장에 들어오면 cancelbot이 "
+        "자동으로 다시 맞춰 봅니다."
+    ),
+    "confirm.superseded": "이 취소철회는 더 이상 해당되지 않아 확인할 수 없습니다.",
+    "cli.col.id": "ID",
+    "cli.col.category": "구분",
+    "cli.col.market": "판매처",
+    "cli.col.management_no": "관리번호",
+    "cli.col.order_no": "판매처주문번호",
+    "cli.col.product": "상품",
+    "cli.col.qty": "취소/주문",
+    "cli.col.state": "상태",
+    "cli.col.cancelled_at": "취소일",
+    "cli.col.confirmed": "확인",
+    "cli.col.flags": "표시",
+    "cli.col.result": "취소결과",
+    "cli.col.reason": "사유",
+    "cli.col.restore_qty": "출고수량",
+    "cli.col.order_status": "주문상태",
+    "cli.col.created_at": "등록일",
+    "cli.held": "취소·보류 중",
+    "cli.history": "C/S 이력:",
+    "cli.results": "취소결과:",
+    "cli.withdrawals": "취소철회:",
     "withdrawal_reason.PARTIAL": "부분취소 후 남은 수량",
     "withdrawal_reason.WITHDRAWN": "취소 철회·거부",
     "withdrawal_reason_detail.PARTIAL": (
@@ -351,6 +389,44 @@ _EN: Final[dict[str, str]] = {
     "marketplace.gmarket": "Gmarket",
     "marketplace.auction": "Auction",
     "marketplace.sandbox": "Sandbox",
+    "withdrawal_state.OPEN": "to ship",
+    "withdrawal_state.CONFIRMED": "confirmed",
+    "withdrawal_state.SUPERSEDED": "no longer applies",
+    "superseded.nothing_to_release": "nothing left to ship (all cancelled or already released)",
+    "superseded.shipped": "the order has shipped",
+    "superseded.merged": "merged into another withdrawal of the same order",
+    "withdrawal.superseded_header": "📦 Cancel withdrawal: no longer applies",
+    "withdrawal.superseded_body": (
+        "*This withdrawal no longer applies.* {why}. Order {management_no} needs no release "
+        "or shipment for it."
+    ),
+    "withdrawal.superseded_text": "📦 Withdrawal no longer applies · {management_no} · {why}",
+    "guidance.UNMATCHED": (
+        "The order is not in the order book, so cancelbot cancelled and held nothing. Find the "
+        "order by the marketplace order number in your OMS and handle it there. When the order "
+        "reaches the order book, cancelbot matches it again by itself."
+    ),
+    "confirm.superseded": "This withdrawal no longer applies; there is nothing to confirm.",
+    "cli.col.id": "ID",
+    "cli.col.category": "CATEGORY",
+    "cli.col.market": "MARKET",
+    "cli.col.management_no": "MGMT_NO",
+    "cli.col.order_no": "ORDER_NO",
+    "cli.col.product": "PRODUCT",
+    "cli.col.qty": "QTY",
+    "cli.col.state": "STATE",
+    "cli.col.cancelled_at": "CANCELLED_AT",
+    "cli.col.confirmed": "CONFIRMED",
+    "cli.col.flags": "FLAGS",
+    "cli.col.result": "RESULT",
+    "cli.col.reason": "REASON",
+    "cli.col.restore_qty": "RESTORE_QTY",
+    "cli.col.order_status": "ORDER_STATUS",
+    "cli.col.created_at": "CREATED_AT",
+    "cli.held": "cancelled and held",
+    "cli.history": "C/S history:",
+    "cli.results": "Results:",
+    "cli.withdrawals": "Withdrawals:",
     "withdrawal_reason.PARTIAL": "rest of a partial cancel",
     "withdrawal_reason.WITHDRAWN": "cancel withdrawn or rejected",
     "withdrawal_reason_detail.PARTIAL": (

@@ -98,18 +98,28 @@ def parse_rows(
     text: str, fields: tuple[str, ...], build: Callable[[Mapping[str, str]], T]
 ) -> list[T]:
     """All rows or an InvalidInput listing every bad one by line and column."""
-    out: list[T] = []
+    return [value for _, value in _numbered(text, fields, build)]
+
+
+def _numbered(
+    text: str, fields: tuple[str, ...], build: Callable[[Mapping[str, str]], T]
+) -> list[tuple[int, T]]:
+    out: list[tuple[int, T]] = []
     errors: list[str] = []
     for line, row in _rows(text, fields):
         try:
-            out.append(build(row))
+            out.append((line, build(row)))
         except RowError as exc:
             errors.append(f"line {line}: {exc.field}: {exc}")
+    _refuse(errors)
+    return out
+
+
+def _refuse(errors: list[str]) -> None:
     if errors:
         more = len(errors) - MAX_ERRORS_SHOWN
         shown = errors[:MAX_ERRORS_SHOWN] + ([f"… and {more} more"] if more > 0 else [])
         raise InvalidInput("nothing was imported:\n" + "\n".join(shown))
-    return out
 
 
 def _required(row: Mapping[str, str], field: str) -> str:
@@ -213,7 +223,21 @@ def claim_from_mapping(row: Mapping[str, str], tz: tzinfo) -> Claim:
 
 
 def read_orders(data: bytes, tz: tzinfo) -> list[Order]:
-    return parse_rows(decode(data), ORDER_FIELDS, lambda r: order_from_mapping(r, tz))
+    """The orders of a file; one management number on two lines is an error naming both:
+    which line is right is not ours to guess."""
+    numbered = _numbered(decode(data), ORDER_FIELDS, lambda r: order_from_mapping(r, tz))
+    lines: dict[str, list[int]] = {}
+    for line, order in numbered:
+        lines.setdefault(order.management_no, []).append(line)
+    _refuse(
+        [
+            f"lines {', '.join(map(str, where))}: management_no: {no} is on more than one "
+            "line; keep one line per management number"
+            for no, where in lines.items()
+            if len(where) > 1
+        ]
+    )
+    return [order for _, order in numbered]
 
 
 def read_claims(data: bytes, tz: tzinfo) -> list[Claim]:

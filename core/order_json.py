@@ -27,7 +27,7 @@ class BatchError:
 class OrderBatch:
     orders: list[Order]
     forced: set[str]  # management numbers sent with "force": true
-    index_of: dict[str, int]  # management number -> its (last) position
+    index_of: dict[str, int]  # management number -> its position
 
 
 def parse_order_batch(payload: Any, tz: tzinfo) -> OrderBatch | list[BatchError]:
@@ -65,6 +65,11 @@ def parse_order_batch(payload: Any, tz: tzinfo) -> OrderBatch | list[BatchError]
             order = order_from_mapping(fields, tz)
         except RowError as exc:
             errors.append(BatchError(index, exc.field, str(exc)))
+            continue
+        if (first := index_of.get(order.management_no)) is not None:
+            # Which row is right is not ours to guess: both are named, nothing applied.
+            errors.append(BatchError(first, "management_no", f"also on row {index}"))
+            errors.append(BatchError(index, "management_no", f"also on row {first}"))
             continue
         orders.append(order)
         index_of[order.management_no] = index

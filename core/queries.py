@@ -79,6 +79,13 @@ class CancelFilter:
     def __str__(self) -> str:
         return " ".join(self.words())
 
+    def order_variants(self) -> list[str]:
+        """`order:` as typed, in capitals and in small letters: m1002 finds M1002, and the
+        lookup stays an indexed equality."""
+        if not self.order:
+            return []
+        return list(dict.fromkeys([self.order, self.order.upper(), self.order.lower()]))
+
 
 @dataclass(frozen=True)
 class Page(Generic[T]):

@@ -91,7 +91,8 @@ def result_matches(r: CancelResult, flt: CancelFilter, tz: tzinfo, max_id: int |
         not flt.unmatched or r.unmatched,
         start is None or r.claimed_at >= start,
         end is None or r.claimed_at < end,
-        not flt.order or flt.order in (r.management_no, r.marketplace_order_id),
+        not flt.order
+        or bool({r.management_no, r.marketplace_order_id} & set(flt.order_variants())),
         max_id is None or (r.id or 0) <= max_id,
     ]
     return all(checks)
@@ -338,7 +339,9 @@ class FakeWithdrawals:
             as_result = origin
             if not result_matches(as_result, narrowed, SEOUL, None):
                 continue
-            if flt.order and flt.order not in (w.management_no, origin.marketplace_order_id):
+            if flt.order and not {w.management_no, origin.marketplace_order_id} & set(
+                flt.order_variants()
+            ):
                 continue
             out.append(w)
         return out

@@ -36,7 +36,8 @@ def result_conditions(flt: CancelFilter, tz: tzinfo) -> list[ColumnElement[bool]
     if end is not None:
         conds.append(R.claimed_at < end)
     if flt.order:
-        conds.append(or_(R.management_no == flt.order, R.marketplace_order_id == flt.order))
+        variants = flt.order_variants()
+        conds.append(or_(R.management_no.in_(variants), R.marketplace_order_id.in_(variants)))
     return conds
 
 

@@ -493,7 +493,8 @@ class SqlWithdrawalRepository:
         if end is not None:
             conds.append(R.claimed_at < end)
         if flt.order:
-            conds.append(or_(W.management_no == flt.order, R.marketplace_order_id == flt.order))
+            variants = flt.order_variants()
+            conds.append(or_(W.management_no.in_(variants), R.marketplace_order_id.in_(variants)))
         return all_of(conds)
 
     def find(self, flt: CancelFilter, *, limit: int, offset: int) -> list[Withdrawal]:

@@ -42,6 +42,11 @@ class Cli:
     def settings(self) -> Settings:
         return load_settings(self.environ, need_slack=False)
 
+    @property
+    def locale(self) -> str:
+        """What people read is in CANCELBOT_LOCALE; --json keeps the codes."""
+        return self.settings.locale.value
+
     def config(self, *, secrets: bool = False) -> Config:
         """The accounts file; `secrets`: the variables it names must be set (a sync)."""
         return load_config(self.settings.config_path, self.environ, secrets=secrets)
@@ -91,7 +96,10 @@ def cmd_db_upgrade(args: argparse.Namespace, cli: Cli) -> int:
 def cmd_orders_import(args: argparse.Namespace, cli: Cli) -> int:
     deps = cli.deps(cli.config())
     orders = csv_import.read_orders(_read(args.file), deps.tz)
-    outcome = order_book.import_orders(deps.make_uow, orders, deps.clock.now())
+    try:
+        outcome = order_book.import_orders(deps.make_uow, orders, deps.clock.now())
+    except order_book.StatusRegression as exc:
+        raise order_book.StatusRegression(exc.moves, order_book.CSV_FORCE_HINT) from None
     print(
         f"orders: {outcome.created} created, {outcome.updated} updated, "
         f"{outcome.unchanged} unchanged"
@@ -121,7 +129,7 @@ def cmd_results(args: argparse.Namespace, cli: Cli) -> int:
         print(present.dumps([present.result_json(r, deps.tz) for r in page.items]))
         return EXIT_OK
     print(f"filter: {flt}")
-    print(present.results_table(page.items, deps.tz))
+    print(present.results_table(page.items, deps.tz, cli.locale))
     shown = f"{page.offset + 1}-{page.offset + len(page.items)}" if page.items else "0"
     print(f"{shown} of {page.total} result(s)")
     return EXIT_OK
@@ -132,9 +140,9 @@ def cmd_withdrawals(args: argparse.Namespace, cli: Cli) -> int:
     deps = cli.deps()
     page = read_models.list_withdrawals(deps.make_uow, flt, limit=args.limit, offset=args.offset)
     if args.json:
-        print(present.dumps([present.withdrawal_json(v.withdrawal, deps.tz) for v in page.items]))
+        print(present.dumps([present.view_json(v, deps.tz) for v in page.items]))
         return EXIT_OK
-    print(present.withdrawals_table([v.withdrawal for v in page.items], deps.tz))
+    print(present.withdrawals_table(page.items, deps.tz, cli.locale))
     print(f"{len(page.items)} of {page.total} withdrawal(s)")
     return EXIT_OK
 
@@ -145,7 +153,7 @@ def cmd_history(args: argparse.Namespace, cli: Cli) -> int:
     if args.json:
         print(present.dumps(present.details_json(details, deps.tz)))
     else:
-        print(present.details_text(details, deps.tz))
+        print(present.details_text(details, deps.tz, cli.locale))
     return EXIT_OK
 
 

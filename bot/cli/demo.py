@@ -114,7 +114,7 @@ def run_demo(
 
     withdrawals = read_models.list_withdrawals(deps.make_uow, CancelFilter())
     _title(out, f"/cancels withdrawals — {withdrawals.total} to release and ship", color)
-    out.write(present.withdrawals_table([v.withdrawal for v in withdrawals.items], tz) + "\n")
+    out.write(present.withdrawals_table(withdrawals.items, tz, locale) + "\n")
 
     home = home_view(deps.make_uow, config, locale=locale, tz=tz, now=deps.clock.now())
     _title(out, "App Home", color)

@@ -1,4 +1,7 @@
-"""Plain-text and JSON renderings of results for the terminal (the CLI and the demo)."""
+"""Plain-text and JSON renderings of results for the terminal (the CLI and the demo).
+
+JSON carries the codes (a contract for scripts); text is for people, in their language
+(CANCELBOT_LOCALE), with the same labels Slack shows."""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+from bot.i18n import t
 from core.confirmation import ConfirmOutcome, Outcome
 from core.dashboard import Health
 from core.orders import Order
-from core.read_models import OrderDetails
+from core.read_models import OrderDetails, WithdrawalView
 from core.results import CancelResult, CsHistoryEntry, Withdrawal
 
 PARTIAL_MARK = "◀ 부분취소 PARTIAL"
@@ -54,7 +58,11 @@ def result_json(r: CancelResult, tz: tzinfo) -> dict[str, Any]:
     }
 
 
-def withdrawal_json(w: Withdrawal, tz: tzinfo) -> dict[str, Any]:
+def withdrawal_json(
+    w: Withdrawal, tz: tzinfo, origin: CancelResult | None = None, order: Order | None = None
+) -> dict[str, Any]:
+    """A withdrawal with what the warehouse needs to find the goods: the product and the
+    marketplace's order from the result it points at, the order's current status."""
     return {
         "id": w.id,
         "management_no": w.management_no,
@@ -65,7 +73,21 @@ def withdrawal_json(w: Withdrawal, tz: tzinfo) -> dict[str, Any]:
         "confirmed_by": w.confirmed_by,
         "confirmed_at": iso(w.confirmed_at, tz),
         "created_at": iso(w.created_at, tz),
+        "state": w.state.value,
+        "closed_reason": w.closed_reason.value if w.closed_reason else None,
+        "updated_at": iso(w.updated_at, tz),
+        "product_name": (origin.product_name if origin else None)
+        or (order.product_name if order else None),
+        "marketplace": (origin.marketplace if origin else None)
+        or (order.marketplace if order else None),
+        "marketplace_order_id": (origin.marketplace_order_id if origin else None)
+        or (order.marketplace_order_id if order else None),
+        "order_status": order.status.value if order else None,
     }
+
+
+def view_json(v: WithdrawalView, tz: tzinfo) -> dict[str, Any]:
+    return withdrawal_json(v.withdrawal, tz, v.origin, v.order)
 
 
 def order_json(o: Order, tz: tzinfo) -> dict[str, Any]:
@@ -82,6 +104,7 @@ def order_json(o: Order, tz: tzinfo) -> dict[str, Any]:
         "shipped_at": iso(o.shipped_at, tz),
         "cancelled": o.cancelled,
         "on_hold": o.on_hold,
+        "held_at": iso(o.held_at, tz),
     }
 
 
@@ -95,7 +118,12 @@ def details_json(d: OrderDetails, tz: tzinfo) -> dict[str, Any]:
         "order": order_json(d.order, tz) if d.order else None,
         "history": [history_json(e, tz) for e in d.history],
         "results": [result_json(r, tz) for r in d.results],
-        "withdrawals": [withdrawal_json(w, tz) for w in d.withdrawals],
+        "withdrawals": [
+            withdrawal_json(
+                w, tz, next((r for r in d.results if r.id == w.result_id), None), d.order
+            )
+            for w in d.withdrawals
+        ],
     }
 
 
@@ -110,20 +138,29 @@ def qty_text(r: CancelResult) -> str:
     return f"{text} {PARTIAL_MARK}" if r.partial else text
 
 
-def flags(r: CancelResult) -> str:
+def flags(r: CancelResult, locale: str) -> str:
     marks = []
     if r.unmatched:
-        marks.append("UNMATCHED")
+        marks.append(t(locale, "flag.unmatched"))
     if r.anomaly:
-        marks.append("ANOMALY")
+        marks.append(t(locale, "flag.anomaly"))
     return " ".join(marks)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(_width(h), *(_width(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    """Columns padded to their widest cell; the header alone when there are no rows."""
+    widths = [max([_width(h), *(_width(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     lines = [_line(headers, widths), _line(["-" * w for w in widths], widths)]
     lines.extend(_line(r, widths) for r in rows)
     return "\n".join(lines)
+
+
+def _cols(locale: str, *names: str) -> list[str]:
+    return [t(locale, f"cli.col.{name}") for name in names]
+
+
+def _confirmed(by: str | None, at: datetime | None, tz: tzinfo, locale: str) -> str:
+    return f"{by} {local(at, tz)}" if by else t(locale, "value.no")
 
 
 def _width(text: str) -> int:
@@ -139,76 +176,99 @@ def _short(text: str, n: int = 24) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def results_table(results: Sequence[CancelResult], tz: tzinfo) -> str:
-    headers = [
-        "ID",
-        "CATEGORY",
-        "MARKET",
-        "MGMT_NO",
-        "ORDER_NO",
-        "PRODUCT",
-        "QTY",
-        "STATE",
-        "CANCELLED_AT",
-        "CONFIRMED",
-        "FLAGS",
-    ]
+def results_table(results: Sequence[CancelResult], tz: tzinfo, locale: str) -> str:
+    headers = _cols(
+        locale,
+        "id",
+        "category",
+        "market",
+        "management_no",
+        "order_no",
+        "product",
+        "qty",
+        "state",
+        "cancelled_at",
+        "confirmed",
+        "flags",
+    )
     rows = [
         [
             str(r.id),
-            r.category.value,
+            t(locale, f"category.{r.category.value}"),
             f"{r.marketplace}/{r.account}" if r.account else r.marketplace,
             r.management_no or "-",
             r.marketplace_order_id or "-",
             _short(" ".join(filter(None, [r.product_name, r.option])) or "-"),
             qty_text(r),
-            r.claim_state.value,
+            t(locale, f"claim_state.{r.claim_state.value}"),
             local(r.claimed_at, tz),
-            f"{r.confirmed_by} {local(r.confirmed_at, tz)}" if r.confirmed else "no",
-            flags(r),
+            _confirmed(r.confirmed_by, r.confirmed_at, tz, locale),
+            flags(r, locale),
         ]
         for r in results
     ]
     return table(headers, rows)
 
 
-def withdrawals_table(withdrawals: Sequence[Withdrawal], tz: tzinfo) -> str:
-    headers = ["ID", "MGMT_NO", "RESULT", "REASON", "RESTORE_QTY", "CREATED_AT", "CONFIRMED"]
-    rows = [
-        [
-            str(w.id),
-            w.management_no,
-            str(w.result_id),
-            w.reason.value,
-            str(w.restore_qty),
-            local(w.created_at, tz),
-            f"{w.confirmed_by} {local(w.confirmed_at, tz)}" if w.confirmed else "no",
-        ]
-        for w in withdrawals
-    ]
+def withdrawals_table(views: Sequence[WithdrawalView], tz: tzinfo, locale: str) -> str:
+    headers = _cols(
+        locale,
+        "id",
+        "management_no",
+        "result",
+        "state",
+        "reason",
+        "restore_qty",
+        "product",
+        "order_status",
+        "created_at",
+        "confirmed",
+    )
+    rows = []
+    for v in views:
+        w, origin, order = v.withdrawal, v.origin, v.order
+        state = t(locale, f"withdrawal_state.{w.state.value}")
+        if w.closed_reason is not None:
+            state += f" ({t(locale, f'superseded.{w.closed_reason.value}')})"
+        rows.append(
+            [
+                str(w.id),
+                w.management_no,
+                str(w.result_id),
+                state,
+                t(locale, f"withdrawal_reason.{w.reason.value}"),
+                str(w.restore_qty),
+                _short((origin.product_name if origin else "") or "-"),
+                t(locale, f"order_status.{order.status.value}") if order else "-",
+                local(w.created_at, tz),
+                _confirmed(w.confirmed_by, w.confirmed_at, tz, locale),
+            ]
+        )
     return table(headers, rows)
 
 
-def details_text(d: OrderDetails, tz: tzinfo) -> str:
-    lines = [f"관리번호 {d.management_no}"]
+def details_text(d: OrderDetails, tz: tzinfo, locale: str) -> str:
+    lines = [t(locale, "details.header", management_no=d.management_no or "-")]
     if d.order:
         o = d.order
+        status = t(locale, f"order_status.{o.status.value}")
+        held = f" · {t(locale, 'cli.held')}" if o.on_hold else ""
         lines.append(
-            f"  {o.marketplace} order {o.marketplace_order_id} · {o.product_name} {o.option} · "
-            f"qty {o.quantity} · {o.status.value}"
-            + (" · CANCELLED" if o.cancelled else "")
-            + (" · ON HOLD" if o.on_hold else "")
+            f"  {o.marketplace} {o.marketplace_order_id} · {o.product_name} {o.option} · "
+            f"{t(locale, 'field.ordered_qty')} {o.quantity} · {status}{held}"
         )
     else:
-        lines.append("  (not in the order book)")
-    lines.append("C/S history:")
+        lines.append("  " + t(locale, "details.no_order"))
+    lines.append(t(locale, "cli.history"))
     lines.extend(f"  {local(e.at, tz)}  {e.text}  ({e.actor})" for e in d.history)
     if not d.history:
-        lines.append("  (none)")
+        lines.append("  " + t(locale, "details.history_empty"))
     if d.results:
-        lines += ["Results:", results_table(d.results, tz)]
+        lines += [t(locale, "cli.results"), results_table(d.results, tz, locale)]
     if d.withdrawals:
-        lines += ["Withdrawals:", withdrawals_table(d.withdrawals, tz)]
+        by_id = {r.id: r for r in d.results}
+        views = [WithdrawalView(w, by_id.get(w.result_id), d.order) for w in d.withdrawals]
+        lines += [t(locale, "cli.withdrawals"), withdrawals_table(views, tz, locale)]
     return "\n".join(lines)
 
 
@@ -229,6 +289,8 @@ def outcome_text(o: ConfirmOutcome, actor: str, tz: tzinfo) -> str:
         return f"{label} already confirmed by {o.by} at {local(o.at, tz)}"
     if o.outcome is Outcome.UNCONFIRMED:
         return f"{label} unconfirmed by {actor}"
+    if o.outcome is Outcome.SUPERSEDED:
+        return f"{label} no longer applies (superseded); nothing to confirm"
     return f"{label} was not confirmed; nothing to undo"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.runtime.deps import Deps
 from core import csv_import
 from core.errors import CancelbotError
-from core.order_book import import_orders
+from core.order_book import CSV_FORCE_HINT, StatusRegression, import_orders
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,10 @@ def process_inbox(deps: Deps, inbox: str, *, settle: float = SETTLE_SECONDS) -> 
             continue
         try:
             orders = csv_import.read_orders(path.read_bytes(), deps.tz)
-            outcome = import_orders(deps.make_uow, orders, deps.clock.now())
+            try:
+                outcome = import_orders(deps.make_uow, orders, deps.clock.now())
+            except StatusRegression as exc:
+                raise StatusRegression(exc.moves, CSV_FORCE_HINT) from None
         except CancelbotError as exc:
             target = _move(path, folder / "failed")
             target.with_name(target.name + ".error.txt").write_text(f"{exc}\n", encoding="utf-8")

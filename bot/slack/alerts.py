@@ -13,7 +13,7 @@ from bot.slack.blocks import build_alert, build_withdrawal_alert
 from core.outbox import needs_alert
 from core.ports import UnitOfWork
 from core.read_models import AlertSubject, alert_subject
-from core.results import TargetKind
+from core.results import TargetKind, WithdrawalState
 
 METADATA_EVENT: Final = "cancelbot_alert"
 
@@ -30,7 +30,9 @@ def render(subject: AlertSubject, *, locale: str, tz: ZoneInfo) -> RenderedAlert
     if subject.withdrawal is not None:
         view = subject.withdrawal
         blocks, text = build_withdrawal_alert(view.withdrawal, view.origin, locale=locale, tz=tz)
-        return RenderedAlert(blocks, text, True, subject.message)
+        # One that no longer applies is not worth a new message; a posted one is updated.
+        wanted = view.withdrawal.state is not WithdrawalState.SUPERSEDED
+        return RenderedAlert(blocks, text, wanted, subject.message)
     result = subject.result
     if result is None:
         raise ValueError("an alert subject with neither a result nor a withdrawal")

@@ -17,6 +17,7 @@ from core.results import (
     CsHistoryEntry,
     Withdrawal,
     WithdrawalReason,
+    WithdrawalState,
 )
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -138,6 +139,7 @@ def scenarios() -> dict[str, CancelResult]:
 
 
 def make_withdrawal(**overrides: Any) -> Withdrawal:
+    """An open withdrawal; a confirmed one when `confirmed_by` is given (state follows)."""
     withdrawal = Withdrawal(
         management_no="M-1001",
         result_id=42,
@@ -146,6 +148,8 @@ def make_withdrawal(**overrides: Any) -> Withdrawal:
         created_at=CLAIMED_AT,
         id=7,
     )
+    if overrides.get("confirmed_by") and "state" not in overrides:
+        overrides["state"] = WithdrawalState.CONFIRMED
     return replace(withdrawal, **overrides)
 
 

@@ -90,13 +90,7 @@ def build_alert(
     )
     blocks.append(
         section(
-            mrkdwn(
-                t(
-                    locale,
-                    "alert.guidance",
-                    guidance=t(locale, f"guidance.{result.category.value}"),
-                )
-            ),
+            mrkdwn(t(locale, "alert.guidance", guidance=t(locale, _guidance(result)))),
             block_id=BlockId.ALERT_GUIDANCE,
         )
     )
@@ -155,6 +149,12 @@ def _warnings(result: CancelResult, locale: str) -> list[str]:
     if result.cancel_qty is None:
         warnings.append(t(locale, "alert.qty_unknown_warning"))
     return warnings
+
+
+def _guidance(result: CancelResult) -> str:
+    """What to do: by category, except that an unmatched result held nothing, whatever
+    its category says a matched one would have done."""
+    return "guidance.UNMATCHED" if result.unmatched else f"guidance.{result.category.value}"
 
 
 def _management_no(result: CancelResult, locale: str) -> str:

@@ -57,6 +57,8 @@ def confirm_lines(outcomes: Iterable[ConfirmOutcome], *, locale: str, tz: tzinfo
             )
         elif o.outcome is Outcome.NOT_CONFIRMED:
             details.append(t(locale, "cancels.not_confirmed_line", id=o.target_id))
+        elif o.outcome is Outcome.SUPERSEDED:
+            details.append(t(locale, "confirm.superseded"))
     lines += details[:DETAILS_SHOWN]
     if len(details) > DETAILS_SHOWN:
         lines.append(t(locale, "details.more", count=len(details) - DETAILS_SHOWN))

@@ -30,7 +30,7 @@ from bot.slack.blocks.common import (
 from bot.slack.blocks.limits import SECTION_TEXT_MAX
 from bot.slack.ids import BlockId, CallbackId
 from core.orders import Order
-from core.results import CancelResult, CsHistoryEntry, Withdrawal
+from core.results import CancelResult, CsHistoryEntry, Withdrawal, WithdrawalState
 
 # Caps that keep the modal far below its 100 blocks whatever the order holds: with them
 # the modal has at most ~65 blocks (history lines are packed several to a block).
@@ -179,6 +179,10 @@ def _withdrawal_text(withdrawal: Withdrawal, locale: str, tz: ZoneInfo) -> str:
         reason=t(locale, f"withdrawal_reason.{withdrawal.reason.value}"),
         at=format_datetime(withdrawal.created_at, tz),
     )
+    if withdrawal.state is WithdrawalState.SUPERSEDED:
+        why = withdrawal.closed_reason.value if withdrawal.closed_reason else "merged"
+        state = t(locale, "withdrawal_state.SUPERSEDED") + " · " + t(locale, f"superseded.{why}")
+        return line + "\n" + state
     confirmation = _confirmation(withdrawal.confirmed_by, withdrawal.confirmed_at, locale, tz)
     return line + "\n" + confirmation
 

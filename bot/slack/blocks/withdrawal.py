@@ -1,7 +1,8 @@
-"""The channel alert for one cancel withdrawal (취소철회, SPEC §3 rule 5).
+"""The channel alert for one cancel withdrawal (취소철회, SPEC §3 rules 5 and 11).
 
-A withdrawal means goods are on hold that a customer is waiting for: the text says so
-first, in plain words, before any detail.
+An open withdrawal means goods are on hold that a customer is waiting for: the text says
+so first, in plain words, before any detail. One that no longer applies (later claims, or
+the order shipped) says that instead, and why, and asks for nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import format_datetime, t
 from bot.slack.blocks.common import (
     Block,
+    actions,
     button,
     confirmation_blocks,
     context,
@@ -25,7 +27,7 @@ from bot.slack.blocks.common import (
     stored_id,
 )
 from bot.slack.ids import ActionId, BlockId
-from core.results import CancelResult, Withdrawal
+from core.results import CancelResult, Withdrawal, WithdrawalState
 
 
 def build_withdrawal_alert(
@@ -44,22 +46,25 @@ def build_withdrawal_alert(
     management_no = safe(withdrawal.management_no)
     units = t(locale, "qty.units", count=withdrawal.restore_qty)
     reason = withdrawal.reason.value
-
+    superseded = withdrawal.state is WithdrawalState.SUPERSEDED
+    why = (
+        t(locale, f"superseded.{withdrawal.closed_reason.value}")
+        if withdrawal.closed_reason is not None
+        else ""
+    )
+    if superseded:
+        title = t(locale, "withdrawal.superseded_header")
+        body = t(locale, "withdrawal.superseded_body", why=why, management_no=management_no)
+    else:
+        title = t(locale, "withdrawal.header")
+        body = (
+            t(locale, "withdrawal.body", qty=withdrawal.restore_qty, management_no=management_no)
+            + "\n"
+            + t(locale, f"withdrawal_reason_detail.{reason}")
+        )
     blocks: list[Block] = [
-        header(t(locale, "withdrawal.header"), block_id=BlockId.WITHDRAWAL_HEADER),
-        section(
-            mrkdwn(
-                t(
-                    locale,
-                    "withdrawal.body",
-                    qty=withdrawal.restore_qty,
-                    management_no=management_no,
-                )
-                + "\n"
-                + t(locale, f"withdrawal_reason_detail.{reason}")
-            ),
-            block_id=BlockId.WITHDRAWAL_BODY,
-        ),
+        header(title, block_id=BlockId.WITHDRAWAL_HEADER),
+        section(mrkdwn(body), block_id=BlockId.WITHDRAWAL_BODY),
     ]
     fields = [
         field(t(locale, "field.management_no"), management_no),
@@ -95,15 +100,21 @@ def build_withdrawal_alert(
     else:
         blocks.append(context(t(locale, "withdrawal.no_result")))
 
+    details = button(
+        t(locale, "button.details"), ActionId.CANCEL_DETAILS, str(withdrawal.result_id)
+    )
+    if superseded:
+        # Nothing to confirm: only the way to the order's details stays.
+        blocks.append(actions(details, block_id=BlockId.WITHDRAWAL_ACTIONS))
+        text = t(locale, "withdrawal.superseded_text", management_no=management_no, why=why)
+        return blocks, text
     blocks += confirmation_blocks(
         confirmed_by=withdrawal.confirmed_by,
         confirmed_at=withdrawal.confirmed_at,
         item_id=withdrawal_id,
         confirm_action=ActionId.WITHDRAWAL_CONFIRM,
         undo_action=ActionId.WITHDRAWAL_UNCONFIRM,
-        details=button(
-            t(locale, "button.details"), ActionId.CANCEL_DETAILS, str(withdrawal.result_id)
-        ),
+        details=details,
         locale=locale,
         tz=tz,
         confirmed_block_id=BlockId.WITHDRAWAL_CONFIRMED,

@@ -33,7 +33,7 @@ from bot.slack.blocks.results_page import paging_blocks
 from bot.slack.ids import ActionId, BlockId
 from core.queries import Page
 from core.read_models import WithdrawalView
-from core.results import CancelResult, Withdrawal
+from core.results import CancelResult, Withdrawal, WithdrawalState
 
 
 def withdrawals_state(page: Page[WithdrawalView], words: Sequence[str]) -> PageState:
@@ -79,21 +79,27 @@ def build_withdrawals_page(
         blocks.append(
             section(mrkdwn(withdrawal_row(withdrawal, view.origin, locale=locale, tz=tz)))
         )
-        if withdrawal.confirmed_by is None:
-            toggle = button(
-                t(locale, "button.confirm"),
-                ActionId.CANCELS_WITHDRAWAL_CONFIRM,
-                withdrawal_id,
-                style="primary",
-            )
-        else:
-            toggle = button(
-                t(locale, "button.undo"), ActionId.CANCELS_WITHDRAWAL_UNCONFIRM, withdrawal_id
-            )
         details = button(
             t(locale, "button.details"), ActionId.CANCEL_DETAILS, str(withdrawal.result_id)
         )
-        blocks.append(actions(toggle, details, block_id=row_block_id(withdrawal_id, state)))
+        if withdrawal.state is WithdrawalState.OPEN:
+            toggle = [
+                button(
+                    t(locale, "button.confirm"),
+                    ActionId.CANCELS_WITHDRAWAL_CONFIRM,
+                    withdrawal_id,
+                    style="primary",
+                )
+            ]
+        elif withdrawal.state is WithdrawalState.CONFIRMED:
+            toggle = [
+                button(
+                    t(locale, "button.undo"), ActionId.CANCELS_WITHDRAWAL_UNCONFIRM, withdrawal_id
+                )
+            ]
+        else:
+            toggle = []  # superseded: nothing to confirm or undo
+        blocks.append(actions(*toggle, details, block_id=row_block_id(withdrawal_id, state)))
     blocks += paging_blocks(state, len(items), locale=locale)
     text = t(locale, "cancels.withdrawals_text", total=page.total, words=" ".join(words))
     # What the last click did comes first: it is what a notification should say.
@@ -113,7 +119,12 @@ def withdrawal_row(
             order_id=safe(result.marketplace_order_id),
             product=safe(result.product_name, SHORT_PRODUCT_MAX),
         )
-    if withdrawal.confirmed_by is not None:
+    if withdrawal.state is WithdrawalState.SUPERSEDED:
+        why = withdrawal.closed_reason.value if withdrawal.closed_reason else "merged"
+        confirmed = (
+            t(locale, "withdrawal_state.SUPERSEDED") + " · " + t(locale, f"superseded.{why}")
+        )
+    elif withdrawal.confirmed_by is not None:
         confirmed = t(
             locale,
             "details.confirmed",

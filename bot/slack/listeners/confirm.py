@@ -67,6 +67,9 @@ def confirmation_handler(
         if outcome.outcome is confirmation.Outcome.NOT_CONFIRMED:
             tell(client, body, t(ctx.locale, "confirm.not_confirmed"))
             return
+        if outcome.outcome is confirmation.Outcome.SUPERSEDED:
+            tell(client, body, t(ctx.locale, "confirm.superseded"))
+            # The message may still show the Confirm of before: show it as it is now.
         refresh_message(ctx, client, body, target, item_id)
 
     return handle

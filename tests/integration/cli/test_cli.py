@@ -247,3 +247,113 @@ def test_status_shows_sync_health_and_backlog(cli: Cli) -> None:
     assert account["last_success_at"].endswith("+09:00")
     assert status["outbox"]["slack"] == 9  # the alerts waiting for `cancelbot run`
     assert "outbox slack: 9 pending" in cli.ok("status")
+
+
+ORDERS_HEADER = (
+    "management_no,marketplace,marketplace_order_id,marketplace_item_id,product_name,"
+    "option,quantity,status,invoice_no,shipped_at\n"
+)
+
+
+def test_one_management_number_on_two_lines_is_refused_naming_both(
+    loaded: Cli, tmp_path: Path
+) -> None:
+    twice = tmp_path / "twice.csv"
+    twice.write_text(
+        ORDERS_HEADER
+        + "D1,coupang,71,71,a,,1,접수,,\n"
+        + "D2,coupang,72,72,b,,1,접수,,\n"
+        + "D1,coupang,71,71,a,,2,송장,,\n",
+        encoding="utf-8",
+    )
+    proc = loaded("orders", "import", str(twice))
+    assert proc.returncode == 2, proc.stderr
+    assert "lines 2, 4" in proc.stderr and "D1" in proc.stderr
+    assert loaded("history", "D2").returncode == 2  # nothing was imported
+
+
+def test_empty_lists_print_their_header_and_exit_0(cli: Cli) -> None:
+    cli.ok("db", "upgrade")
+    assert "0 of 0 result(s)" in cli.ok("results")
+    assert "0 of 0 withdrawal(s)" in cli.ok("withdrawals")
+    assert "outbox slack: 0 pending" in cli.ok("status")
+    assert cli.json("withdrawals") == [] and cli.json("status")["accounts"] == []
+
+
+def test_order_filter_ignores_case(loaded: Cli) -> None:
+    found = loaded.json("results", "전체", "order:m1002")
+    assert {r["management_no"] for r in found} == {"M1002"}
+
+
+def test_a_backwards_status_in_a_file_says_what_a_file_can_do(loaded: Cli, tmp_path: Path) -> None:
+    back = tmp_path / "back.csv"
+    back.write_text(ORDERS_HEADER + "M1001,coupang,27100000001,3000000101,a,,1,접수,,\n")
+    proc = loaded("orders", "import", str(back))
+    assert proc.returncode == 2
+    assert "M1001 SHIPPED→RECEIVED" in proc.stderr
+    assert "correct the status in the file" in proc.stderr
+
+
+def test_people_read_korean_labels_and_scripts_read_codes(loaded: Cli) -> None:
+    table = loaded.ok("results", "전체")
+    assert "배송-반품" in table and "접수-취소" in table and "SHIPPED_RETURN" not in table
+    assert loaded.json("results", "전체")[0]["category"] in {
+        "SHIPPED_RETURN",
+        "SHIPPED_CANCEL",
+        "INVOICED_CANCEL",
+        "RECEIVED_CANCEL",
+    }
+    loaded.env["CANCELBOT_LOCALE"] = "en"
+    assert "Shipped – return" in loaded.ok("results", "전체")
+    history = loaded.ok("history", "M1002")
+    assert "Client 자동취소(배송전)" in history
+
+
+def test_withdrawals_say_what_the_warehouse_needs(loaded: Cli) -> None:
+    [w] = loaded.json("withdrawals")
+    assert w["state"] == "OPEN"
+    assert (w["product_name"], w["marketplace"], w["order_status"]) == (
+        "스테인리스 텀블러 500ml",
+        "coupang",
+        "RECEIVED",
+    )
+    assert w["marketplace_order_id"] == "27100000002"
+    # The order ships: the withdrawal no longer applies and leaves the default list.
+    shipped = loaded.cwd / "shipped.csv"
+    shipped.write_text(
+        ORDERS_HEADER
+        + "M1002,coupang,27100000002,3000000102,스테인리스 텀블러 500ml,실버,2,배송,X1,"
+        + "2026-11-22 10:00\n",
+        encoding="utf-8",
+    )
+    loaded.ok("orders", "import", str(shipped))
+    assert loaded.json("withdrawals") == []
+    [gone] = loaded.json("withdrawals", "confirmed:all")
+    assert (gone["state"], gone["closed_reason"]) == ("SUPERSEDED", "shipped")
+
+
+def test_every_path_queues_the_order_systems_events(loaded: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "oms.toml"
+    config.write_text(
+        'oms_webhook_url = "https://oms.example.com/hooks"\n'
+        'oms_webhook_secret_env = "OMS_SECRET"\n\n'
+        '[[accounts]]\nname = "sb"\nmarketplace = "sandbox"\n',
+        encoding="utf-8",
+    )
+    loaded.env |= {"CANCELBOT_CONFIG": str(config)}  # the secret is run's, not the CLI's
+    rid = str(next(r["id"] for r in loaded.json("results") if r["management_no"]))
+    loaded.ok("confirm", rid, "--by", "kim")
+    before = tmp_path / "claims.csv"
+    before.write_text(
+        "marketplace,account,claim_id,claim_type,claim_state,marketplace_order_id,"
+        "marketplace_item_id,cancel_qty,ordered_qty,claimed_at,completed_at,shipped_hint,"
+        "product_name\n"
+        "coupang,main,CLI-1,CANCEL,COMPLETED,27100000002,3000000102,1,2,2026-11-22 09:00,,,\n",
+        encoding="utf-8",
+    )
+    loaded.ok("claims", "import", str(before))
+    status = loaded.json("status")
+    # result.confirmed; then the claim: the order held again, its withdrawal superseded
+    assert status["outbox"]["oms_webhook"] == 3
+    events = loaded.json("history", "M1002")
+    assert events["order"]["on_hold"] is True

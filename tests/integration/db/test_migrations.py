@@ -40,3 +40,111 @@ def test_check_fails_when_models_drift(tmp_path: Path) -> None:
             migrate.check(url)
     finally:
         Base.metadata.remove(extra)
+
+
+def _database_at_0004_with_old_withdrawals(url: str) -> None:
+    """What the accumulating code left behind: an order with two open withdrawals (2 and
+    1 units), a confirmed one on another order, and a held order."""
+    from sqlalchemy import text
+
+    migrate.upgrade(url, "0004")
+    engine = create_engine(url)
+    at = "2026-11-20 01:00:00"
+    with engine.begin() as conn:
+        for no, held in (("M1", True), ("M2", True)):
+            conn.execute(
+                text(
+                    "INSERT INTO orders (management_no, marketplace, marketplace_order_id, "
+                    "marketplace_item_id, product_name, option, quantity, status, invoice_no, "
+                    "cancelled, on_hold, created_at, updated_at) VALUES (:no, 'coupang', :no, "
+                    ":no, 'p', '', 3, 'RECEIVED', '', :held, :held, :at, :at)"
+                ),
+                {"no": no, "held": held, "at": at},
+            )
+        for rid, no, claim in ((1, "M1", "A"), (2, "M1", "B"), (3, "M2", "C")):
+            conn.execute(
+                text(
+                    "INSERT INTO cancel_results (id, marketplace, account, claim_id, "
+                    "marketplace_order_id, marketplace_item_id, management_no, product_name, "
+                    "option, claim_type, claim_state, order_status, phase, category, "
+                    "ordered_qty, cancel_qty, partial, unmatched, anomaly, claimed_at, "
+                    "created_at, updated_at) VALUES (:id, 'coupang', 'main', :claim, :no, :no, "
+                    ":no, 'p', '', 'CANCEL', 'COMPLETED', 'RECEIVED', 'BEFORE_SHIPPING', "
+                    "'RECEIVED_CANCEL', 3, 1, true, false, false, :at, :at, :at)"
+                ),
+                {"id": rid, "no": no, "claim": claim, "at": at},
+            )
+        for wid, no, rid, qty, by in (
+            (1, "M1", 1, 2, None),
+            (2, "M1", 2, 1, None),
+            (3, "M2", 3, 2, "kim"),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO withdrawals (id, management_no, result_id, reason, restore_qty, "
+                    "confirmed_by, confirmed_at, created_at) VALUES (:id, :no, :rid, 'PARTIAL', "
+                    ":qty, :by, :confirmed_at, :at)"
+                ),
+                {
+                    "id": wid,
+                    "no": no,
+                    "rid": rid,
+                    "qty": qty,
+                    "by": by,
+                    "confirmed_at": at if by else None,
+                    "at": at,
+                },
+            )
+    engine.dispose()
+
+
+def _migrated_withdrawals_and_holds(
+    url: str,
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    from sqlalchemy import text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        withdrawals = [
+            tuple(r)
+            for r in conn.execute(
+                text("SELECT id, state, closed_reason FROM withdrawals ORDER BY id")
+            )
+        ]
+        holds = [
+            tuple(r)
+            for r in conn.execute(
+                text("SELECT management_no, held_qty, held_at IS NOT NULL FROM orders ORDER BY 1")
+            )
+        ]
+    engine.dispose()
+    return withdrawals, holds
+
+
+def test_0005_keeps_one_open_withdrawal_per_order_and_dates_the_holds(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    _database_at_0004_with_old_withdrawals(url)
+    migrate.upgrade(url)
+    withdrawals, holds = _migrated_withdrawals_and_holds(url)
+    assert withdrawals == [(1, "SUPERSEDED", "merged"), (2, "OPEN", None), (3, "CONFIRMED", None)]
+    assert holds == [("M1", 2, 1), ("M2", 1, 1)]
+    migrate.check(url)
+
+
+@pytest.mark.postgres
+def test_0005_on_postgresql_too(pg_url: str) -> None:
+    from sqlalchemy import text
+
+    from tests.conftest import isolated_database
+
+    url = isolated_database(pg_url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    _database_at_0004_with_old_withdrawals(url)
+    migrate.upgrade(url)
+    withdrawals, holds = _migrated_withdrawals_and_holds(url)
+    assert withdrawals == [(1, "SUPERSEDED", "merged"), (2, "OPEN", None), (3, "CONFIRMED", None)]
+    assert holds == [("M1", 2, True), ("M2", 1, True)]

@@ -159,6 +159,10 @@ def test_alert_fields_show_the_order_and_the_guidance(locale: str) -> None:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_unmatched_alert_warns_and_says_the_quantity_is_unknown(locale: str) -> None:
     blocks, text = build_alert(make_unmatched(), locale=locale, tz=SEOUL)
+    guidance = next(b for b in blocks if b.get("block_id") == BlockId.ALERT_GUIDANCE)
+    # Nothing was held: the guidance says so, not what a matched cancel would have done.
+    assert t(locale, "guidance.UNMATCHED") in guidance["text"]["text"]
+    assert t(locale, "guidance.RECEIVED_CANCEL") not in guidance["text"]["text"]
     shown = all_text(blocks)
     assert t(locale, "flag.unmatched") in blocks[0]["text"]["text"]
     assert t(locale, "alert.unmatched_warning") in shown

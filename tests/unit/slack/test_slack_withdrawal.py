@@ -5,7 +5,7 @@ import pytest
 from bot.i18n import t
 from bot.slack.blocks.withdrawal import build_withdrawal_alert
 from bot.slack.ids import ActionId, BlockId
-from core.results import WithdrawalReason
+from core.results import SupersededReason, WithdrawalReason, WithdrawalState
 from tests.support.slack_checks import all_text, assert_escaped, assert_valid_message, buttons
 from tests.support.slack_factories import (
     AGENT,
@@ -91,3 +91,19 @@ def test_confirmed_withdrawal_offers_undo(locale: str) -> None:
 def test_an_unsaved_withdrawal_cannot_get_buttons() -> None:
     with pytest.raises(ValueError, match="no id"):
         build_withdrawal_alert(make_withdrawal(id=None), None, locale="ko", tz=SEOUL)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("why", list(SupersededReason))
+def test_a_withdrawal_that_no_longer_applies_says_why_and_asks_for_nothing(
+    locale: str, why: SupersededReason
+) -> None:
+    withdrawal = make_withdrawal(
+        management_no="M-9", state=WithdrawalState.SUPERSEDED, closed_reason=why
+    )
+    blocks, text = build_withdrawal_alert(withdrawal, make_partial(), locale=locale, tz=SEOUL)
+    assert_valid_message(blocks, text)
+    assert blocks[0]["text"]["text"] == t(locale, "withdrawal.superseded_header")
+    reason = t(locale, f"superseded.{why.value}")
+    assert reason in all_text(blocks) and reason in text
+    assert [b["action_id"] for b in buttons(blocks)] == [ActionId.CANCEL_DETAILS]  # no Confirm

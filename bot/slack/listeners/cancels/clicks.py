@@ -199,6 +199,8 @@ def withdrawal_notice(
         return [build_already_confirmed(outcome.by, outcome.at, locale=ctx.locale, tz=ctx.tz)]
     if outcome.outcome is confirmation.Outcome.NOT_CONFIRMED:
         return [t(ctx.locale, "confirm.not_confirmed")]
+    if outcome.outcome is confirmation.Outcome.SUPERSEDED:
+        return [t(ctx.locale, "confirm.superseded")]
     key = (
         "cancels.withdrawal_confirmed"
         if outcome.outcome is confirmation.Outcome.CONFIRMED
