@@ -74,7 +74,8 @@ def apply_batch(uow: UnitOfWork, claims: Sequence[Claim], now: datetime) -> Appl
     batch = _Batch()
     known = uow.results.by_keys({c.key for c in claims})
     fresh = [c for c in claims if c.key not in known and rules.creates_result(c)]
-    candidates = _index(uow.orders.candidates(fresh, lock=True))
+    orders = uow.orders.candidates(fresh, lock=True)
+    candidates = _index(orders)
     for claim in claims:
         result = batch.new.get(claim.key) or known.get(claim.key)
         if result is None:
@@ -95,13 +96,13 @@ def apply_batch(uow: UnitOfWork, claims: Sequence[Claim], now: datetime) -> Appl
         uow,
         (r.management_no for r in matched if r.management_no),
         now,
-        attached=[_id(r) for r in batch.new.values() if r.management_no],
+        attached={_id(r) for r in batch.new.values()},
         touched=[_id(r) for r in batch.updated.values()],
+        locked={o.management_no: o for o in orders},
+        held=matched,
+        # Results without an order are alerted as they are (SPEC §4).
+        also=[r for r in written if not r.management_no],
     )
-    # Results without an order are alerted as they are (SPEC §4); the rest by settle.
-    unmatched = [r for r in written if not r.management_no]
-    created = {_id(r) for r in batch.new.values()}
-    uow.outbox.enqueue(reconcile.alerts_for(uow, unmatched, created=created, now=now), now)
     batch.stats.changed_ids = [_id(r) for r in written]
     return batch.stats
 

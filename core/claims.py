@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 
 from core.vocabulary import parse_code
 
@@ -88,6 +89,7 @@ class Claim:
     product_name: str = ""
     option: str = ""
 
-    @property
+    @cached_property
     def key(self) -> ClaimKey:
+        # Cached: a batch asks each claim for its key several times.
         return ClaimKey(self.marketplace, self.account, self.claim_id, self.marketplace_item_id)

@@ -18,7 +18,8 @@ order ships (the goods are gone).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+import copy
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -83,7 +84,9 @@ def live(result: CancelResult) -> bool:
     return result.claim_state is not ClaimState.WITHDRAWN
 
 
-def plan(known: Known, now: datetime, *, attached: Collection[int] = ()) -> Plan:
+def plan(
+    known: Known, now: datetime, *, attached: Collection[int] = (), events: bool = True
+) -> Plan:
     """What must change for `known` to be true to rules 2–7 and 11–14.
 
     `attached`: ids of results that were just put on this order (a new claim, or an order
@@ -91,7 +94,7 @@ def plan(known: Known, now: datetime, *, attached: Collection[int] = ()) -> Plan
     order = known.order
     out = Plan()
     results = [_follow(r, order, now, r.id in attached, out) for r in known.results]
-    _hold(order, results, known.withdrawals, now, out)
+    _hold(order, results, known.withdrawals, now, out, events)
     return out
 
 
@@ -99,38 +102,51 @@ def _follow(
     stored: CancelResult, order: Order, now: datetime, attached: bool, out: Plan
 ) -> CancelResult:
     """Rules 2, 7 and 14: a live result follows its order's current status; a withdrawn
-    one keeps the state it was withdrawn in."""
-    result = replace(stored)
-    result.ordered_qty = order.quantity
-    result.shipped_at = order.shipped_at
-    if result.cancel_qty is None:  # ESM reports no quantity: the whole line
-        result.cancel_qty = order.quantity
-    if live(result):
+    one keeps the state it was withdrawn in. Returns the stored object itself when nothing
+    changes (most of the time: copies are the costly part of planning a batch)."""
+    if (
+        not attached
+        and stored.order_status is order.status
+        and stored.ordered_qty == order.quantity
+        and stored.shipped_at == order.shipped_at
+        and stored.cancel_qty is not None
+    ):
+        return stored  # already follows its order: phase, category and anomaly with it
+    wanted: dict[str, object] = {
+        "ordered_qty": order.quantity,
+        "shipped_at": order.shipped_at,
+        # ESM reports no quantity: the whole line.
+        "cancel_qty": stored.cancel_qty if stored.cancel_qty is not None else order.quantity,
+    }
+    phase, category = stored.phase, stored.category
+    if live(stored):
         status = order.status
-        result.order_status = status
-        result.phase = rules.phase_for(status)
-        result.category = rules.category_for(result.claim_type, status)
-        result.anomaly = rules.is_anomaly(result.claim_type, status)
-    result_id = result.id
+        phase = rules.phase_for(status)
+        category = rules.category_for(stored.claim_type, status)
+        wanted |= {
+            "order_status": status,
+            "phase": phase,
+            "category": category,
+            "anomaly": rules.is_anomaly(stored.claim_type, status),
+        }
+    result_id = stored.id
     no = order.management_no
     if attached:
-        text = (
-            AUTO_CANCEL_BEFORE_SHIPPING
-            if result.phase is Phase.BEFORE_SHIPPING
-            else AUTO_CANCEL_AFTER_SHIPPING
-        )
+        before = phase is Phase.BEFORE_SHIPPING
+        text = AUTO_CANCEL_BEFORE_SHIPPING if before else AUTO_CANCEL_AFTER_SHIPPING
         out.history.append(CsHistoryEntry(no, now, text, result_id=result_id))
-    elif result.category is not stored.category:
-        moved = f"{stored.category.korean} → {result.category.korean}"
+    elif category is not stored.category:
+        moved = f"{stored.category.korean} → {category.korean}"
         out.history.append(
             CsHistoryEntry(no, now, f"취소결과 #{result_id} 재분류: {moved}", result_id=result_id)
         )
-    shipped_anyway = stored.phase is Phase.BEFORE_SHIPPING and result.phase is Phase.AFTER_SHIPPING
-    if shipped_anyway and stored.confirmed and result_id is not None:
+    shipped_anyway = stored.phase is Phase.BEFORE_SHIPPING and phase is Phase.AFTER_SHIPPING
+    clear = shipped_anyway and stored.confirmed and result_id is not None
+    if clear and result_id is not None:
         # The costly case: held, then shipped. Whatever was confirmed was about another
         # situation; the result needs a person again.
         out.cleared.append(result_id)
-        result.confirmed_by = result.confirmed_at = None
+        wanted |= {"confirmed_by": None, "confirmed_at": None}
         out.audit.append(
             ConfirmationEvent(
                 TargetKind.RESULT,
@@ -149,23 +165,14 @@ def _follow(
                 result_id=result_id,
             )
         )
-    if _fields(result) != _fields(stored):
-        result.updated_at = now
-        out.results.append(result)
+    if all(getattr(stored, name) == value for name, value in wanted.items()):
+        return stored
+    result = copy.copy(stored)
+    for name, value in wanted.items():
+        setattr(result, name, value)
+    result.updated_at = now
+    out.results.append(result)
     return result
-
-
-def _fields(r: CancelResult) -> tuple[object, ...]:
-    return (
-        r.order_status,
-        r.phase,
-        r.category,
-        r.anomaly,
-        r.ordered_qty,
-        r.cancel_qty,
-        r.shipped_at,
-        r.confirmed_by,
-    )
 
 
 def _hold(
@@ -174,6 +181,7 @@ def _hold(
     withdrawals: Sequence[Withdrawal],
     now: datetime,
     out: Plan,
+    events: bool,
 ) -> None:
     """Rules 3, 5, 11 and 14: the hold and the one open withdrawal."""
     no, ordered = order.management_no, order.quantity
@@ -193,30 +201,25 @@ def _hold(
     if held_at is not None and cancelled == 0 and to_release == 0:
         held_at = None  # nothing cancelled, nothing left to release: the hold is over
     held = held_at is not None
-    after = replace(
-        order,
-        cancelled=held,
-        on_hold=held,
-        held_at=held_at,
-        held_qty=cancelled if held else 0,
-    )
+    held_qty = cancelled if held else 0
     anchor = _anchor(results)
     if held_at is not None and held_at != (order.held_at if order.on_hold else None):
         out.held = True
-        out.events.append(
-            oms_event(
-                OmsEvent.ORDER_CANCELLED_AND_HELD,
-                no,
-                anchor.id if anchor else None,
-                now,
-                subject=f"{cancelled}",
-                marketplace=anchor.marketplace if anchor else order.marketplace,
-                marketplace_order_id=order.marketplace_order_id,
-                cancel_qty=cancelled,
-                ordered_qty=ordered,
+        if events:
+            out.events.append(
+                oms_event(
+                    OmsEvent.ORDER_CANCELLED_AND_HELD,
+                    no,
+                    anchor.id if anchor else None,
+                    now,
+                    subject=f"{cancelled}",
+                    marketplace=anchor.marketplace if anchor else order.marketplace,
+                    marketplace_order_id=order.marketplace_order_id,
+                    cancel_qty=cancelled,
+                    ordered_qty=ordered,
+                )
             )
-        )
-    elif order.on_hold and not held:
+    elif order.on_hold and not held and events:
         out.events.append(
             oms_event(
                 OmsEvent.ORDER_HOLD_RELEASED,
@@ -227,21 +230,24 @@ def _hold(
                 why="shipped" if not before else "released",
             )
         )
-    if (after.on_hold, after.held_at, after.held_qty) != (
+    if (held, held_at, held_qty) != (
         order.on_hold,
         order.held_at if order.on_hold else None,
         order.held_qty if order.on_hold else 0,
     ):
-        out.order = after
+        out.order = after = copy.copy(order)
+        after.cancelled = after.on_hold = held
+        after.held_at, after.held_qty = held_at, held_qty
     _withdrawal(no, results, withdrawals, to_release, before, anchor, now, out)
 
 
 def _anchor(results: Sequence[CancelResult]) -> CancelResult | None:
-    """The result a withdrawal points at: the newest live one, else the newest."""
-    ordered = sorted(results, key=lambda r: r.id or 0)
-    alive = [r for r in ordered if live(r)]
-    chosen = alive or ordered
-    return chosen[-1] if chosen else None
+    """The result a withdrawal points at: the newest live one, else the newest (results
+    come sorted by id)."""
+    for result in reversed(results):
+        if live(result):
+            return result
+    return results[-1] if results else None
 
 
 def _withdrawal(
@@ -338,28 +344,47 @@ def settle(
     *,
     attached: Collection[int] = (),
     touched: Collection[int] = (),
+    locked: Mapping[str, Order] | None = None,
+    held: Sequence[CancelResult] = (),
+    also: Sequence[CancelResult] = (),
 ) -> Settled:
     """Plan and write every order named, inside the caller's unit of work.
 
     `attached`: results just put on their order; `touched`: results the caller itself
-    changed (a claim's new state or quantity), whose alerts need updating too."""
+    changed (a claim's new state or quantity), whose alerts need updating too; `locked`:
+    orders the caller already read and locked in this unit of work, and `held`: results it
+    just wrote (neither is read again); `also`: results on no order whose alerts follow
+    them too (one outbox write for the whole batch)."""
     numbers = sorted(set(management_nos))
     done = Settled()
     if not numbers:
+        uow.outbox.enqueue(alerts_for(uow, also, created=attached, now=now), now)
         return done
-    orders = uow.orders.get_many(numbers, lock=True)
+    locked = locked or {}
+    orders = {no: locked[no] for no in numbers if no in locked}
+    missing = [no for no in numbers if no not in orders]
+    if missing:
+        orders |= uow.orders.get_many(missing, lock=True)
     by_order: dict[str, list[CancelResult]] = {n: [] for n in orders}
-    for r in uow.results.for_orders(list(orders)):
+    mine = {r.id: r for r in held if r.id is not None}
+    for r in [*uow.results.for_orders(list(orders), besides=mine), *mine.values()]:
         if r.management_no in by_order:
             by_order[r.management_no].append(r)
+    for results in by_order.values():
+        results.sort(key=lambda r: r.id or 0)
     withdrawals: dict[str, list[Withdrawal]] = {n: [] for n in orders}
     for w in uow.withdrawals.for_orders(list(orders)):
         withdrawals.setdefault(w.management_no, []).append(w)
     plans = [
-        plan(Known(order, by_order[no], withdrawals[no]), now, attached=attached)
+        plan(
+            Known(order, by_order[no], withdrawals[no]),
+            now,
+            attached=attached,
+            events=uow.oms_events,
+        )
         for no, order in orders.items()
     ]
-    _write(uow, plans, now)
+    items = _write(uow, plans, now)
     changed = {r.id: r for p in plans for r in p.results}
     follow = [
         changed.get(stored.id, stored)
@@ -367,7 +392,8 @@ def settle(
         for stored in by_order[no]
         if stored.id in changed or stored.id in touched or stored.id in attached
     ]
-    uow.outbox.enqueue(alerts_for(uow, follow, created=attached, now=now), now)
+    items += alerts_for(uow, [*follow, *also], created=attached, now=now)
+    uow.outbox.enqueue(items, now)
     done.results = list(changed.values())
     for p in plans:
         done.withdrawals += [*p.withdrawals, *([p.opened] if p.opened else [])]
@@ -392,7 +418,8 @@ def _rid(result: CancelResult) -> int:
     return result.id
 
 
-def _write(uow: UnitOfWork, plans: Sequence[Plan], now: datetime) -> None:
+def _write(uow: UnitOfWork, plans: Sequence[Plan], now: datetime) -> list[OutboxItem]:
+    """Every plan's changes; returns the outbox items they need (the caller enqueues)."""
     latest = {r.id: r for p in plans for r in p.results}
     uow.results.update(list(latest.values()))
     uow.results.clear_confirmations([i for p in plans for i in p.cleared])
@@ -421,7 +448,7 @@ def _write(uow: UnitOfWork, plans: Sequence[Plan], now: datetime) -> None:
             )
             for w in opened
         ]
-    uow.outbox.enqueue(items, now)
+    return items
 
 
 def _wid(w: Withdrawal) -> int:

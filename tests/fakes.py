@@ -206,8 +206,14 @@ class FakeResults:
     def for_order(self, management_no: str) -> list[CancelResult]:
         return self.for_orders([management_no])
 
-    def for_orders(self, management_nos: Collection[str]) -> list[CancelResult]:
-        return [_copy(r) for _, r in sorted(self.data.items()) if r.management_no in management_nos]
+    def for_orders(
+        self, management_nos: Collection[str], *, besides: Collection[int] = ()
+    ) -> list[CancelResult]:
+        return [
+            _copy(r)
+            for i, r in sorted(self.data.items())
+            if r.management_no in management_nos and i not in besides
+        ]
 
     def management_nos(self, ids: Collection[int]) -> dict[int, str | None]:
         return {i: self.data[i].management_no for i in ids if i in self.data}

@@ -72,6 +72,10 @@ def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
+# Hot-path reads go through the Core tables: rows, not ORM instances in an identity map.
+ORDERS, RESULTS, WITHDRAWALS = _table(OrderRow), _table(R), _table(W)
+
+
 def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
     batch: list[T] = []
     for item in items:
@@ -125,10 +129,10 @@ class SqlOrderRepository:
     def get_many(self, management_nos: Collection[str], *, lock: bool = False) -> dict[str, Order]:
         out: dict[str, Order] = {}
         for part in chunks(sorted(set(management_nos))):
-            stmt = select(OrderRow).where(OrderRow.management_no.in_(part))
+            stmt = select(ORDERS).where(ORDERS.c.management_no.in_(part))
             if lock:
-                stmt = stmt.order_by(OrderRow.id).with_for_update()
-            rows = self.session.execute(stmt).scalars()
+                stmt = stmt.order_by(ORDERS.c.id).with_for_update()
+            rows = self.session.execute(stmt)
             out.update((r.management_no, mapping.order_from_row(r)) for r in rows)
         return out
 
@@ -153,12 +157,12 @@ class SqlOrderRepository:
                 )
         found: dict[str, Order] = {}
         for cond in conds:
-            stmt = select(OrderRow).where(cond).order_by(OrderRow.id)
+            stmt = select(ORDERS).where(cond).order_by(ORDERS.c.id)
             if lock:
                 # Two processes cancelling the same order wait for each other (PostgreSQL;
                 # SQLite already holds its one write lock).
                 stmt = stmt.with_for_update()
-            for row in self.session.execute(stmt).scalars():
+            for row in self.session.execute(stmt):
                 found[row.management_no] = mapping.order_from_row(row)
         return list(found.values())
 
@@ -235,7 +239,7 @@ class SqlResultRepository:
     def get_many(self, ids: Collection[int]) -> dict[int, CancelResult]:
         out: dict[int, CancelResult] = {}
         for part in chunks(sorted(set(ids))):
-            for row in self.session.execute(select(R).where(R.id.in_(part))).scalars():
+            for row in self.session.execute(select(RESULTS).where(RESULTS.c.id.in_(part))):
                 out[row.id] = mapping.result_from_row(row)
         return out
 
@@ -247,10 +251,12 @@ class SqlResultRepository:
         out: dict[ClaimKey, CancelResult] = {}
         for market, claim_ids in by_market.items():
             for part in chunks(sorted(claim_ids)):
-                stmt = select(R).where(R.marketplace == market, R.claim_id.in_(part))
+                stmt = select(RESULTS).where(
+                    RESULTS.c.marketplace == market, RESULTS.c.claim_id.in_(part)
+                )
                 if self._lockable():
-                    stmt = stmt.order_by(R.id).with_for_update()
-                for row in self.session.execute(stmt).scalars():
+                    stmt = stmt.order_by(RESULTS.c.id).with_for_update()
+                for row in self.session.execute(stmt):
                     result = mapping.result_from_row(row)
                     if result.key in wanted:
                         out[result.key] = result
@@ -329,12 +335,21 @@ class SqlResultRepository:
             out.update((int(i), n) for i, n in self.session.execute(stmt))
         return out
 
-    def for_orders(self, management_nos: Collection[str]) -> list[CancelResult]:
+    def for_orders(
+        self, management_nos: Collection[str], *, besides: Collection[int] = ()
+    ) -> list[CancelResult]:
+        skip = set(besides)
         out: list[CancelResult] = []
         for part in chunks(sorted(set(management_nos))):
-            rows = self.session.execute(select(R).where(R.management_no.in_(part)).order_by(R.id))
-            out.extend(mapping.result_from_row(r) for r in rows.scalars())
-        return out
+            # Ids first: rows the caller already holds are not read (and mapped) again.
+            ids = self.session.execute(
+                select(RESULTS.c.id).where(RESULTS.c.management_no.in_(part))
+            ).scalars()
+            wanted = sorted(set(ids) - skip)
+            for some in chunks(wanted):
+                stmt = select(RESULTS).where(RESULTS.c.id.in_(some))
+                out.extend(mapping.result_from_row(r) for r in self.session.execute(stmt))
+        return sorted(out, key=lambda r: r.id or 0)
 
     def _where(self, flt: CancelFilter, max_id: int | None) -> ColumnElement[bool]:
         conds = result_conditions(flt, self.tz)
@@ -425,7 +440,7 @@ class SqlWithdrawalRepository:
     def get_many(self, ids: Collection[int]) -> dict[int, Withdrawal]:
         out: dict[int, Withdrawal] = {}
         for part in chunks(sorted(set(ids))):
-            for row in self.session.execute(select(W).where(W.id.in_(part))).scalars():
+            for row in self.session.execute(select(WITHDRAWALS).where(WITHDRAWALS.c.id.in_(part))):
                 out[row.id] = mapping.withdrawal_from_row(row)
         return out
 
@@ -458,10 +473,11 @@ class SqlWithdrawalRepository:
     def for_orders(self, management_nos: Collection[str]) -> list[Withdrawal]:
         out: list[Withdrawal] = []
         for part in chunks(sorted(set(management_nos))):
-            rows = self.session.execute(
-                select(W).where(W.management_no.in_(part)).order_by(W.id)
-            ).scalars()
-            out.extend(mapping.withdrawal_from_row(r) for r in rows)
+            stmt = select(WITHDRAWALS).where(WITHDRAWALS.c.management_no.in_(part))
+            out.extend(
+                mapping.withdrawal_from_row(r)
+                for r in self.session.execute(stmt.order_by(WITHDRAWALS.c.id))
+            )
         return out
 
     def for_results(self, result_ids: Collection[int]) -> list[Withdrawal]:
