@@ -27,6 +27,8 @@ class Fault:
     body: object = None
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout: bool = False  # raise httpx.ReadTimeout (over real HTTP: drop the connection)
+    # answer normally (so a write changes the fake's state), then lose the answer
+    timeout_after: bool = False
     raw: bytes | None = None  # replace the normal answer's body with these bytes
     mutate: Callable[[Any], None] | None = None  # edit the normal JSON answer in place
     before: Callable[[], None] | None = None  # run first, then answer normally
@@ -36,6 +38,9 @@ class Fault:
             self.before()
         if self.timeout:
             raise httpx.ReadTimeout("injected timeout", request=request)
+        if self.timeout_after:
+            handle(request)
+            raise httpx.ReadTimeout("injected timeout after the answer", request=request)
         if self.status is not None:
             return httpx.Response(self.status, headers=dict(self.headers), json=self.body)
         response = handle(request)
@@ -64,6 +69,11 @@ def rate_limited(body: object, retry_after: str | None = None, **headers: str) -
 
 def timeout() -> Fault:
     return Fault(timeout=True)
+
+
+def applied_then_timeout() -> Fault:
+    """The marketplace does the work, but its answer never arrives (a write that took)."""
+    return Fault(timeout_after=True)
 
 
 def invalid_json() -> Fault:
