@@ -14,6 +14,7 @@ from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._retry import RetryPolicy
 from adapters.marketplaces._time import KST
 from adapters.marketplaces.coupang import CoupangClaimSource
+from adapters.marketplaces.coupang_actions import CoupangClaimActions
 from adapters.marketplaces.naver import NAVER_CLAIM_STATES, NaverClaimSource
 from core.claims import Claim, ClaimState, ClaimType
 
@@ -59,6 +60,11 @@ def coupang_source(
         query_days=query_days,
         lookback=lookback,
     )
+
+
+def coupang_actions(fake: FakeCoupang, clock: FakeTime) -> CoupangClaimActions:
+    """Claim actions on the fake's keys: reads retry (their waits land in `clock.sleeps`)."""
+    return CoupangClaimActions(coupang_source(fake, clock))
 
 
 def naver_source(
