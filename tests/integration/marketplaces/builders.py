@@ -16,6 +16,7 @@ from adapters.marketplaces._time import KST
 from adapters.marketplaces.coupang import CoupangClaimSource
 from adapters.marketplaces.coupang_actions import CoupangClaimActions
 from adapters.marketplaces.naver import NAVER_CLAIM_STATES, NaverClaimSource
+from adapters.marketplaces.naver_actions import NaverClaimActions
 from core.claims import Claim, ClaimState, ClaimType
 
 from .fake_coupang import FakeCoupang
@@ -88,6 +89,10 @@ def naver_source(
         page_size=page_size,
         batch_size=batch_size,
     )
+
+
+def naver_actions(fake: FakeNaver, clock: FakeTime) -> NaverClaimActions:
+    return NaverClaimActions(naver_source(fake, clock))
 
 
 Row = tuple[str, str, ClaimType, ClaimState]
