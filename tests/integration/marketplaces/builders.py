@@ -15,10 +15,13 @@ from adapters.marketplaces._retry import RetryPolicy
 from adapters.marketplaces._time import KST
 from adapters.marketplaces.coupang import CoupangClaimSource
 from adapters.marketplaces.coupang_actions import CoupangClaimActions
+from adapters.marketplaces.eleventh_street import EleventhStreetClaimSource
+from adapters.marketplaces.eleventh_street_actions import EleventhStreetClaimActions
 from adapters.marketplaces.naver import NAVER_CLAIM_STATES, NaverClaimSource
 from adapters.marketplaces.naver_actions import NaverClaimActions
 from core.claims import Claim, ClaimState, ClaimType
 
+from .fake_11st import FakeEleventhStreet
 from .fake_coupang import FakeCoupang
 from .fake_naver import FakeNaver, ProductOrder
 from .faketime import FakeTime
@@ -93,6 +96,24 @@ def naver_source(
 
 def naver_actions(fake: FakeNaver, clock: FakeTime) -> NaverClaimActions:
     return NaverClaimActions(naver_source(fake, clock))
+
+
+def eleventh_street_source(fake: FakeEleventhStreet, clock: FakeTime) -> EleventhStreetClaimSource:
+    return EleventhStreetClaimSource(
+        "11st-main",
+        fake.api_key,
+        transport=httpx.MockTransport(fake),
+        sleep=clock.sleep,
+        clock=clock,
+        retry=EXACT_RETRY,
+        rate_limit=None,
+    )
+
+
+def eleventh_street_actions(
+    fake: FakeEleventhStreet, clock: FakeTime
+) -> EleventhStreetClaimActions:
+    return EleventhStreetClaimActions(eleventh_street_source(fake, clock))
 
 
 Row = tuple[str, str, ClaimType, ClaimState]

@@ -25,6 +25,7 @@ class Fault:
 
     status: int | None = None  # answer this status with `body` and `headers` instead
     body: object = None
+    content: bytes | None = None  # with `status`: these bytes instead of `body` as JSON
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout: bool = False  # raise httpx.ReadTimeout (over real HTTP: drop the connection)
     # answer normally (so a write changes the fake's state), then lose the answer
@@ -41,6 +42,8 @@ class Fault:
         if self.timeout_after:
             handle(request)
             raise httpx.ReadTimeout("injected timeout after the answer", request=request)
+        if self.status is not None and self.content is not None:
+            return httpx.Response(self.status, headers=dict(self.headers), content=self.content)
         if self.status is not None:
             return httpx.Response(self.status, headers=dict(self.headers), json=self.body)
         response = handle(request)
@@ -59,6 +62,11 @@ class Fault:
 
 def http_error(status: int, body: object, **headers: str) -> Fault:
     return Fault(status=status, body=body, headers=headers)
+
+
+def http_answer(status: int, content: bytes, content_type: str) -> Fault:
+    """Answer `status` with a body that is not JSON (11st's XML)."""
+    return Fault(status=status, content=content, headers={"Content-Type": content_type})
 
 
 def rate_limited(body: object, retry_after: str | None = None, **headers: str) -> Fault:
