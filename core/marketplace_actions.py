@@ -81,7 +81,8 @@ class ClaimAtMarketplace:
 class ActionOutcome:
     """How one action ended. `code` and `message` are the marketplace's own when it sent
     them (else what happened, e.g. a timeout); `http_status` is None when no answer came;
-    `write_calls` counts the write requests sent (1, or 0 when nothing was sent)."""
+    `write_calls` counts write attempts: 1, or 0 when the adapter stopped before writing (a
+    bad id, a read the write depends on failed). Never more: a write is never resent."""
 
     state: ActionState
     code: str

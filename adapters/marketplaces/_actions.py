@@ -96,11 +96,13 @@ def no_answer(exc: httpx.RequestError) -> Answer:
 
 
 def not_sent(reason: str, error: MarketplaceError | None = None) -> ActionOutcome:
-    """FAILED before the write: nothing reached the marketplace's write endpoint."""
-    code = "" if error is None else error.code
-    status = None if error is None else error.status
-    message = reason if error is None else f"{reason}: {error.args[0] if error.args else error}"
-    return ActionOutcome(ActionState.FAILED, code, message, status, write_calls=0)
+    """FAILED before the write (a bad id, a read the write needs failed): nothing went to
+    the marketplace's write endpoint. `error` lends its code, status and message."""
+    if error is None:
+        return ActionOutcome(ActionState.FAILED, "", f"not sent: {reason}", None, write_calls=0)
+    detail = error.args[0] if error.args else str(error)
+    message = f"not sent: {reason}: {detail}"
+    return ActionOutcome(ActionState.FAILED, error.code, message, error.status, write_calls=0)
 
 
 def attempt(http: MarketplaceHttp, send: Callable[[], httpx.Response]) -> httpx.Response | Answer:

@@ -106,9 +106,9 @@ class CoupangClaimActions(HttpClaimActions):
         try:
             stop = self._read(receipt_id)
         except MarketplaceError as exc:
-            return not_sent("not sent: the receipt's total could not be read", exc)
+            return not_sent("the receipt's total could not be read", exc)
         if stop is None:
-            return not_sent("not sent: Coupang no longer shows the receipt")
+            return not_sent("Coupang no longer shows the receipt")
         path = self._stop_path.format(receipt_id=receipt_id)
         body = {
             "vendorId": self._vendor_id,

@@ -78,7 +78,7 @@ class EleventhStreetClaimActions(HttpClaimActions):
     def accept_cancel(self, request: ActionRequest) -> ActionOutcome:
         ids = (request.claim_id, request.marketplace_order_id, request.marketplace_item_id)
         if not all(part.strip() for part in ids):
-            return not_sent("not sent: the claim needs ordPrdCnSeq, ordNo and ordPrdSeq")
+            return not_sent("the claim needs ordPrdCnSeq, ordNo and ordPrdSeq")
         claim, order, line = (quote(part.strip(), safe="") for part in ids)
         path = APPROVE_PATH.format(claim=claim, order=order, line=line)
         reply = attempt(self._http, lambda: self._http.send_once("GET", path))

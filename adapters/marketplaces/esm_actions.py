@@ -110,9 +110,7 @@ class EsmClaimActions(HttpClaimActions):
     def accept_cancel(self, request: ActionRequest) -> ActionOutcome:
         order_no = _order_no(request)
         if order_no is None:
-            return not_sent(
-                f"not sent: OrderNo must be a number, not {request.marketplace_order_id!r}"
-            )
+            return not_sent(f"OrderNo must be a number, not {request.marketplace_order_id!r}")
         path = APPROVE_PATH.format(order_no=order_no)
         body = {"SiteType": self._write_site_type}
         reply = attempt(self._http, lambda: self._http.send_once("PUT", path, json=body))

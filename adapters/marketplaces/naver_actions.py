@@ -83,11 +83,11 @@ class NaverClaimActions(HttpClaimActions):
     def accept_cancel(self, request: ActionRequest) -> ActionOutcome:
         product_order_id = request.marketplace_item_id.strip()
         if not product_order_id:
-            return not_sent("not sent: the claim has no productOrderId (marketplace_item_id)")
+            return not_sent("the claim has no productOrderId (marketplace_item_id)")
         try:
             token = self._naver.tokens.get()
         except MarketplaceError as exc:
-            return not_sent("not sent: no access token", exc)
+            return not_sent("no access token", exc)
         path = self._approve_path.format(product_order_id=quote(product_order_id, safe=""))
         reply = attempt(self._http, lambda: self._http.send_once("POST", path, auth=Bearer(token)))
         if isinstance(reply, Answer):

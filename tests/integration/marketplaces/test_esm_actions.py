@@ -249,3 +249,13 @@ def test_over_http_an_approval_whose_answer_is_lost_ends_done() -> None:
 
     assert outcome.state is ActionState.DONE
     assert fake.writes == 1
+
+
+def test_an_order_number_that_is_not_a_number_is_never_sent(clock: FakeTime) -> None:
+    fake = fake_for(clock)
+
+    outcome = esm_actions(fake, clock).accept_cancel(request_for(order_no="29430-00000"))
+
+    assert (outcome.state, outcome.write_calls) == (ActionState.FAILED, 0)
+    assert outcome.message == "not sent: OrderNo must be a number, not '29430-00000'"
+    assert fake.requests == []

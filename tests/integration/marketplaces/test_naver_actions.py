@@ -15,7 +15,7 @@ from core.marketplace_actions import ActionRequest, ActionState, ClaimAtMarketpl
 from core.ports import ClaimActions
 
 from .builders import EXACT_RETRY, naver_actions, naver_source
-from .fake_naver import FakeNaver, ProductOrder
+from .fake_naver import FakeNaver, ProductOrder, make_secret
 from .faketime import FakeTime
 from .faults import Fault, applied_then_timeout, http_error, run_first, timeout
 from .http_server import serve
@@ -248,3 +248,13 @@ def test_over_http_an_approval_whose_answer_is_lost_ends_done() -> None:
 
     assert outcome.state is ActionState.DONE
     assert fake.writes == 1 and len(approvals(fake)) == 1
+
+
+def test_without_a_token_nothing_is_sent(fake: FakeNaver, clock: FakeTime) -> None:
+    source = naver_source(fake, clock, client_secret=make_secret())  # not the app's secret
+    outcome = NaverClaimActions(source).accept_cancel(request_for())
+
+    assert (outcome.state, outcome.write_calls) == (ActionState.FAILED, 0)
+    assert (outcome.code, outcome.http_status) == ("GW.AUTHN.SIGNATURE", 403)
+    assert outcome.message.startswith("not sent: no access token: naver: client_secret_sign")
+    assert approvals(fake) == []
