@@ -10,6 +10,7 @@ from typing import Any, Protocol, Self
 
 from core.account_check import AccountCheck
 from core.claims import Claim, ClaimKey
+from core.marketplace_actions import ActionOutcome, ActionRequest, ClaimAtMarketplace
 from core.orders import Order
 from core.outbox import OutboxItem, OutboxKind
 from core.queries import CancelFilter
@@ -50,6 +51,28 @@ class ClaimSource(Protocol):
 
     def check(self) -> AccountCheck:
         """One cheap authenticated call: do the keys, the ids, the IP allow-list work?"""
+        ...
+
+
+class ClaimActions(Protocol):
+    """What cancelbot may do at one marketplace account (issue 19). The marketplace offers
+    no idempotency key, so the caller claims its action row first and re-reads the claim
+    just before acting."""
+
+    def read_claim(self, request: ActionRequest) -> ClaimAtMarketplace:
+        """The claim as the marketplace shows it now, in one cheap call. Raises
+        core.errors.MarketplaceError when it cannot be read."""
+        ...
+
+    def accept_cancel(self, request: ActionRequest) -> ActionOutcome:
+        """Accept the buyer's cancel request: one write, never retried. Never raises for
+        what the marketplace answers: a refusal is FAILED with its code and message; a
+        timeout or 5xx re-reads the claim (completed: DONE; still requested: FAILED "not
+        applied"; anything else: UNKNOWN "check the seller page")."""
+        ...
+
+    def close(self) -> None:
+        """Free connections; not used again."""
         ...
 
 

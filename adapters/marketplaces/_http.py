@@ -6,7 +6,8 @@ as `_retry.RetryPolicy` decides, and turn everything that still fails into a
 MarketplaceError naming the account and the request (method + path only: query strings and
 headers may hold credentials, so they never reach an error or a log line); it parses a JSON
 body. `MarketplaceHttp.call_bytes` is the same runner for bodies that are not JSON (11st's
-XML): the caller's parser gets the raw response.
+XML): the caller's parser gets the raw response. `MarketplaceHttp.send_once` is for writes:
+one attempt, no retry, whatever the answer (a resent write could act twice).
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ class MarketplaceHttp:
         # the error goes to sync_state.last_error and /healthz, where no log filter masks it.
         self._secrets = sorted({v for v in secrets if len(v) >= 4}, key=len, reverse=True)
 
-    def _redact(self, text: str) -> str:
+    def redact(self, text: str) -> str:
+        """`text` with the account's credentials masked."""
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
@@ -168,6 +170,31 @@ class MarketplaceHttp:
             raise self.error(
                 f"unexpected response body: {exc}", label, status=response.status_code
             ) from None
+
+    def send_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        auth: httpx.Auth | None = None,
+    ) -> httpx.Response:
+        """One attempt (rate limited), bypassing the retry policy: the answer whatever its
+        status. A write must never be resent blindly: Coupang answers some business errors
+        with HTTP 500 and 11st writes are GETs, so a generic retry could act twice. Raises
+        httpx.RequestError (a timeout, a dropped connection) for the caller to settle."""
+        if self._limiter is not None:
+            self._limiter.acquire()
+        response = self.client.request(
+            method,
+            path,
+            params=params,
+            json=json,
+            auth=httpx.USE_CLIENT_DEFAULT if auth is None else auth,
+        )
+        log.debug("%s %s %s (once) -> HTTP %s", self.account, method, path, response.status_code)
+        return response
 
     def _send(
         self,
@@ -228,10 +255,10 @@ class MarketplaceHttp:
     ) -> MarketplaceError:
         """A MarketplaceError about this account; adapters use it for problems they find."""
         return MarketplaceError(
-            self._redact(f"{self.marketplace}: {message}"),
+            self.redact(f"{self.marketplace}: {message}"),
             account=self.account,
             request=request,
-            code=self._redact(code),
+            code=self.redact(code),
             status=status,
             retryable=retryable,
         )
@@ -263,6 +290,12 @@ class HttpClaimSource(ABC):
     """What every HTTP marketplace source shares: its MarketplaceHttp, closing, `with` support."""
 
     _http: MarketplaceHttp
+
+    @property
+    def http(self) -> MarketplaceHttp:
+        """The account's request runner, shared with its claim actions (one client, one
+        rate limit)."""
+        return self._http
 
     @abstractmethod
     def fetch_claims(self, start: datetime, end: datetime) -> Sequence[Claim]: ...

@@ -317,6 +317,10 @@ class CoupangClaimSource(HttpClaimSource):
     def _classify(self, receipt: Receipt, query: ListQuery) -> Kind | None:
         if query.cancel_type == "CANCEL":
             return Kind(ClaimType.CANCEL, self._cancel_state)
+        if (receipt.release_stop_status or "") in STOP_DONE:
+            # A stopped shipment (출고중지완료) moves the receipt to 반품완료, but nothing
+            # left the seller: it is a cancel completed before shipping, not a return.
+            return Kind(ClaimType.CANCEL, ClaimState.COMPLETED, shipped=False)
         if receipt.receipt_status in self._completed_statuses:
             return Kind(ClaimType.RETURN, ClaimState.COMPLETED)
         # A stop-shipment request is listed both as RU and as UC; the RU list is the signal.

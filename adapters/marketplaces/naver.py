@@ -106,12 +106,12 @@ class Details:
     claims: list[Claim]
 
 
-class _Bearer(httpx.Auth):
+class Bearer(httpx.Auth):
     def __init__(self, token: str) -> None:
         self._token = token
 
     def __repr__(self) -> str:
-        return "_Bearer(<token hidden>)"
+        return "Bearer(<token hidden>)"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._token}"
@@ -169,11 +169,17 @@ class NaverClaimSource(HttpClaimSource):
             token_type=token_type,
             seller_account_id=seller_account_id,
         )
+        self.api_prefix = api_prefix
         self._changes_path = api_prefix + LAST_CHANGED_PATH
         self._query_path = api_prefix + QUERY_PATH
         self._page_size = page_size
         self._batch_size = batch_size
         self._states = dict(claim_states)
+
+    @property
+    def tokens(self) -> NaverTokens:
+        """The application's bearer tokens, shared with its claim actions."""
+        return self._tokens
 
     def __repr__(self) -> str:
         return f"NaverClaimSource(account={self.account!r}, client_id={self.client_id!r})"
@@ -208,7 +214,7 @@ class NaverClaimSource(HttpClaimSource):
         client id and secret and a registered IP."""
         now = self._clock.now()
         try:
-            page = self._api(
+            page = self.api(
                 "GET",
                 self._changes_path,
                 parse_changes,
@@ -235,7 +241,7 @@ class NaverClaimSource(HttpClaimSource):
         }
         seen: set[tuple[str, str]] = set()
         while True:
-            page = self._api("GET", self._changes_path, parse_changes, params=params)
+            page = self.api("GET", self._changes_path, parse_changes, params=params)
             yield from page.changes
             if page.more is None:
                 return
@@ -255,7 +261,7 @@ class NaverClaimSource(HttpClaimSource):
     ) -> list[Claim]:
         body = {"productOrderIds": product_order_ids, "quantityClaimCompatibility": True}
         parse = partial(self._parse_details, changed, aside)
-        details = self._api("POST", self._query_path, parse, json=body)
+        details = self.api("POST", self._query_path, parse, json=body)
         missing = [i for i in product_order_ids if i not in details.returned_ids]
         if missing:
             log.warning(
@@ -273,7 +279,7 @@ class NaverClaimSource(HttpClaimSource):
             )
         return details.claims
 
-    def _api(
+    def api(
         self,
         method: str,
         path: str,
@@ -282,12 +288,12 @@ class NaverClaimSource(HttpClaimSource):
         params: Mapping[str, str | int] | None = None,
         json: object = None,
     ) -> T:
-        """One API call with the bearer token; a token the gateway refuses (401 GW.AUTHN) is
-        re-issued and the call retried once."""
+        """One read with the bearer token, retried by the runner; a token the gateway
+        refuses (401 GW.AUTHN) is re-issued and the call made once more. Not for writes."""
         token = self._tokens.get()
         try:
             return self._http.call(
-                method, path, parse, params=params, json=json, auth=_Bearer(token)
+                method, path, parse, params=params, json=json, auth=Bearer(token)
             )
         except MarketplaceError as exc:
             if exc.status != 401 or exc.code != "GW.AUTHN":
@@ -295,7 +301,7 @@ class NaverClaimSource(HttpClaimSource):
         log.info("naver account %s: token refused (GW.AUTHN), issuing a new one", self.account)
         self._tokens.invalidate(token)
         token = self._tokens.get()
-        return self._http.call(method, path, parse, params=params, json=json, auth=_Bearer(token))
+        return self._http.call(method, path, parse, params=params, json=json, auth=Bearer(token))
 
     def _parse_details(
         self,
@@ -357,7 +363,7 @@ class NaverClaimSource(HttpClaimSource):
                 if completed is not None and state is ClaimState.COMPLETED
                 else None
             ),
-            shipped_hint=_shipped(item.get("delivery")),
+            shipped_hint=shipped_from_delivery(item.get("delivery")),
             product_name=_text(product_order.get("productName")),
             option=_text(product_order.get("productOption")),
         )
@@ -392,7 +398,7 @@ class NaverClaimSource(HttpClaimSource):
             claimed_at=last_changed,
             ordered_qty=_ordered(product_order),
             completed_at=last_changed if state is ClaimState.COMPLETED else None,
-            shipped_hint=_shipped(item.get("delivery")),
+            shipped_hint=shipped_from_delivery(item.get("delivery")),
             product_name=_text(product_order.get("productName")),
             option=_text(product_order.get("productOption")),
         )
@@ -465,7 +471,7 @@ def parse_changes(body: JsonNode) -> ChangesPage:
     return ChangesPage(changes, (more["moreFrom"].as_str(), more["moreSequence"].as_id()))
 
 
-def _shipped(delivery: JsonNode | None) -> bool | None:
+def shipped_from_delivery(delivery: JsonNode | None) -> bool | None:
     """No delivery block: never dispatched. A send or delivery date: it left the seller."""
     if delivery is None:
         return False

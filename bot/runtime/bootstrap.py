@@ -22,9 +22,13 @@ from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.marketplaces._http import Timeouts
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces.coupang import CoupangClaimSource
+from adapters.marketplaces.coupang_actions import CoupangClaimActions
 from adapters.marketplaces.eleventh_street import EleventhStreetClaimSource
+from adapters.marketplaces.eleventh_street_actions import EleventhStreetClaimActions
 from adapters.marketplaces.esm import EsmClaimSource
+from adapters.marketplaces.esm_actions import EsmClaimActions
 from adapters.marketplaces.naver import NaverClaimSource
+from adapters.marketplaces.naver_actions import NaverClaimActions
 from adapters.marketplaces.sandbox import SandboxClaimSource, SandboxMarketplace, anchor_now
 from adapters.oms.webhook import WebhookSender
 from bot.runtime.config import AccountConfig, Config
@@ -32,10 +36,10 @@ from bot.runtime.deps import Deps
 from bot.runtime.settings import DEFAULT_SYNC_LEASE, Settings
 from core.errors import CancelbotError
 from core.orders import Order
-from core.ports import ClaimSource, Clock, EventSender, UnitOfWork
+from core.ports import ClaimActions, ClaimSource, Clock, EventSender, UnitOfWork
 from core.sync import Lease
 
-__all__ = ["Deps", "build", "from_settings", "upgrade_database"]
+__all__ = ["Deps", "build", "claim_actions", "from_settings", "upgrade_database"]
 
 
 class DatabaseNotReady(CancelbotError):
@@ -200,6 +204,25 @@ def claim_source(account: AccountConfig, *, clock: Clock, sandboxes: Sandboxes) 
             **common,
         )
     raise CancelbotError(f"account {account.name!r}: marketplace {market} is not supported")
+
+
+def claim_actions(account: AccountConfig, *, clock: Clock) -> ClaimActions | None:
+    """What cancelbot may do at one configured account's marketplace (issue 19), on a
+    client of its own built from the account's settings like its claim source; None for
+    the sandbox, which has no marketplace to act at. The caller closes it."""
+    if account.marketplace == "sandbox":
+        return None
+    source = claim_source(account, clock=clock, sandboxes={})
+    if isinstance(source, CoupangClaimSource):
+        return CoupangClaimActions(source)
+    if isinstance(source, NaverClaimSource):
+        return NaverClaimActions(source)
+    if isinstance(source, EleventhStreetClaimSource):
+        return EleventhStreetClaimActions(source)
+    if isinstance(source, EsmClaimSource):
+        return EsmClaimActions(source)
+    source.close()
+    raise CancelbotError(f"account {account.name!r}: {account.marketplace} has no claim actions")
 
 
 def oms_sender(config: Config) -> EventSender | None:

@@ -14,10 +14,18 @@ from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._retry import RetryPolicy
 from adapters.marketplaces._time import KST
 from adapters.marketplaces.coupang import CoupangClaimSource
+from adapters.marketplaces.coupang_actions import CoupangClaimActions
+from adapters.marketplaces.eleventh_street import EleventhStreetClaimSource
+from adapters.marketplaces.eleventh_street_actions import EleventhStreetClaimActions
+from adapters.marketplaces.esm import EsmClaimSource, EsmMarketplace
+from adapters.marketplaces.esm_actions import EsmClaimActions
 from adapters.marketplaces.naver import NAVER_CLAIM_STATES, NaverClaimSource
+from adapters.marketplaces.naver_actions import NaverClaimActions
 from core.claims import Claim, ClaimState, ClaimType
 
+from .fake_11st import FakeEleventhStreet
 from .fake_coupang import FakeCoupang
+from .fake_esm import FakeEsm
 from .fake_naver import FakeNaver, ProductOrder
 from .faketime import FakeTime
 
@@ -61,6 +69,11 @@ def coupang_source(
     )
 
 
+def coupang_actions(fake: FakeCoupang, clock: FakeTime) -> CoupangClaimActions:
+    """Claim actions on the fake's keys: reads retry (their waits land in `clock.sleeps`)."""
+    return CoupangClaimActions(coupang_source(fake, clock))
+
+
 def naver_source(
     fake: FakeNaver,
     clock: FakeTime,
@@ -82,6 +95,52 @@ def naver_source(
         page_size=page_size,
         batch_size=batch_size,
     )
+
+
+def naver_actions(fake: FakeNaver, clock: FakeTime) -> NaverClaimActions:
+    return NaverClaimActions(naver_source(fake, clock))
+
+
+def eleventh_street_source(fake: FakeEleventhStreet, clock: FakeTime) -> EleventhStreetClaimSource:
+    return EleventhStreetClaimSource(
+        "11st-main",
+        fake.api_key,
+        transport=httpx.MockTransport(fake),
+        sleep=clock.sleep,
+        clock=clock,
+        retry=EXACT_RETRY,
+        rate_limit=None,
+    )
+
+
+def eleventh_street_actions(
+    fake: FakeEleventhStreet, clock: FakeTime
+) -> EleventhStreetClaimActions:
+    return EleventhStreetClaimActions(eleventh_street_source(fake, clock))
+
+
+def esm_source(
+    fake: FakeEsm, clock: FakeTime, marketplace: EsmMarketplace = "gmarket"
+) -> EsmClaimSource:
+    site = "A" if marketplace == "auction" else "G"
+    return EsmClaimSource(
+        f"{marketplace}-main",
+        marketplace,
+        fake.master_id,
+        fake.sellers[site],
+        fake.secret_key,
+        transport=httpx.MockTransport(fake),
+        sleep=clock.sleep,
+        clock=clock,
+        retry=EXACT_RETRY,
+        rate_limit=None,
+    )
+
+
+def esm_actions(
+    fake: FakeEsm, clock: FakeTime, marketplace: EsmMarketplace = "gmarket"
+) -> EsmClaimActions:
+    return EsmClaimActions(esm_source(fake, clock, marketplace))
 
 
 Row = tuple[str, str, ClaimType, ClaimState]

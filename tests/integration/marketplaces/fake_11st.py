@@ -9,7 +9,24 @@
 - "No rows" in one of three forms: `result_code 0` + "조회된 결과가 없습니다." (field reports),
   `-1` + "해당 건이 없습니다." (the doc example), or an empty `<ns2:orders/>`.
 
-Assumptions (undocumented): a row is listed by `at` (request time for the request lists,
+Writes and the order status read (marketplace-actions.md §3.1; ING 11st-api/claim/
+cancel-1640, order/query-1774):
+- 주문취소 승인처리 `GET /rest/claimservice/cancelreqconf/{ordPrdCnSeq}/{ordNo}/{ordPrdSeq}`
+  answers `<ResultOrder>` with `result_code`/`result_text`, a state machine on the claim's
+  row: an open request (in cancelorders) moves to canceledorders, completed now, answering
+  0 "전체 1건이 정상적으로 취소처리가 되었습니다."; a completed one answers -1 "이미 취소
+  완료된 신청건 입니다." (the doc's example); an unknown claim -22004, a wrong ordNo or
+  ordPrdSeq -22002 / -22003. `writes` counts them.
+- 주문번호별 주문상태 조회 `GET /rest/claimservice/orderlistall/{ordNo}`: one row per order
+  line that has a cancel row (or an entry in `ordered`), its status worked out from those
+  rows: 배송중 once the line is in `shipped`, else 취소신청 while a request is open, 취소완료
+  once cancels cover the line, else 배송준비중; `ordCnQty` counts requested and completed
+  units. No line: -1 "해당 건이 없습니다.".
+
+Assumptions (undocumented): the answer to approving a shipped line (-1 "이미 발송처리된
+주문은 취소승인할 수 없습니다.") and a withdrawn claim (-1 "취소신청 상태가 아닙니다."); the
+status codes beside 202 결제완료; that a line's quantity is its cancels' unless `ordered`
+says otherwise. Also: a row is listed by `at` (request time for the request lists,
 completion for the completed ones, withdrawal for the withdrawn ones); `endTime` includes its
 whole minute; a wrong key is answered like an unknown seller (`-28005`, HTTP 200), and so is
 a call from an IP not registered with the key (`ip_allowed=False`; 11st documents no other
@@ -167,9 +184,14 @@ class FakeEleventhStreet(FakeApp):
         self.child_prefix = child_prefix
         self.no_rows = no_rows
         self.cap = cap
+        self.shipped: set[tuple[str, str]] = set()  # (ordNo, ordPrdSeq) whose goods left
+        self.ordered: dict[tuple[str, str], int] = {}  # ordQty, when not the cancels' total
+        self.writes = 0
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         parts = request.url.path.split("/")
+        if parts[:3] == ["", "rest", "claimservice"] and len(parts) in (5, 7):
+            return self._order_call(request, parts[3], parts[4:])
         if parts[:3] != ["", "rest", "claimservice"] or len(parts) != 6 or parts[3] not in LISTS:
             return httpx.Response(404, text="<html><body>404 Not Found</body></html>")
         if request.method != "GET":
@@ -207,6 +229,96 @@ class FakeEleventhStreet(FakeApp):
                 return self.answer(f'<ns2:orders xmlns:ns2="{NS}"/>')
             return self.result(*NO_ROWS[self.no_rows])
         return self.answer(self.orders_xml(name, [r.fields for r in rows]))
+
+    # -- the write and the order status read ----------------------------------------------
+
+    def _order_call(self, request: httpx.Request, name: str, args: list[str]) -> httpx.Response:
+        if (name, len(args)) not in (("cancelreqconf", 3), ("orderlistall", 1)):
+            return httpx.Response(404, text="<html><body>404 Not Found</body></html>")
+        if request.method != "GET":
+            return httpx.Response(405, text="HTTP Status 405 - Request method not supported")
+        if request.headers.get("openapikey") != self.api_key or not self.ip_allowed:
+            return self.result("-28005", "올바른 판매자가 아닙니다.")
+        if name == "orderlistall":
+            return self._order_status(args[0].split(","))
+        self.writes += 1
+        return self._approve(*args)
+
+    def cancel_row(self, claim_id: str) -> Row | None:
+        return next(
+            (r for r in self.rows if r.list_name in CANCEL_LISTS and r.claim_id == claim_id), None
+        )
+
+    def _approve(self, claim_id: str, order_no: str, line: str) -> httpx.Response:
+        row = self.cancel_row(claim_id)
+        if row is None:
+            return self.result_order("-22004", "주문취소 상세번호를 알 수 없습니다")
+        if row.fields["ordNo"] != order_no:
+            return self.result_order("-22002", "주문 번호를 알 수 없습니다.")
+        if row.fields["ordPrdSeq"] != line:
+            return self.result_order("-22003", "주문 상세번호를 알 수 없습니다.")
+        if row.list_name == "canceledorders":
+            return self.result_order("-1", "이미 취소 완료된 신청건 입니다.")
+        if row.list_name != "cancelorders":
+            return self.result_order("-1", "취소신청 상태가 아닙니다.")
+        if (order_no, line) in self.shipped:
+            return self.result_order("-1", "이미 발송처리된 주문은 취소승인할 수 없습니다.")
+        now = self.clock.now()
+        row.list_name, row.at = "canceledorders", now
+        row.fields |= {
+            "ordCnStatCd": "02",
+            "cnTrtEndDt": _kst(now),
+            "addDlvCst": "0",
+            "dlvCstRespnClf": "01",
+            "ordCnTypCd": "01",
+        }
+        return self.result_order("0", "전체 1건이 정상적으로 취소처리가 되었습니다.")
+
+    def _order_status(self, order_nos: list[str]) -> httpx.Response:
+        lines: dict[tuple[str, str], list[Row]] = {key: [] for key in self.ordered}
+        for row in self.rows:
+            key = (row.fields["ordNo"], row.fields["ordPrdSeq"])
+            if row.list_name in CANCEL_LISTS:
+                lines.setdefault(key, []).append(row)
+        found = [self._line(key, rows) for key, rows in lines.items() if key[0] in order_nos]
+        if not found:
+            return self.result("-1", "해당 건이 없습니다.")
+        return self.answer(self.orders_xml("orderlistall", found))
+
+    def _line(self, key: tuple[str, str], rows: list[Row]) -> dict[str, str]:
+        def qty(list_name: str) -> int:
+            return sum(int(r.fields["ordCnQty"]) for r in rows if r.list_name == list_name)
+
+        requested, done = qty("cancelorders"), qty("canceledorders")
+        ordered = self.ordered.get(key, requested + done or 1)
+        if key in self.shipped:
+            status = ("401", "배송중")
+        elif requested:
+            status = ("701", "취소신청")
+        elif done >= ordered:
+            status = ("702", "취소완료")
+        else:
+            status = ("301", "배송준비중")
+        return {
+            "dlvNo": "2678260000",
+            "ordCnQty": str(requested + done),
+            "ordNo": key[0],
+            "ordPrdSeq": key[1],
+            "ordPrdStatNm": status[1],
+            "ordPrdStat": status[0],
+            "ordQty": str(ordered),
+            "prdNm": "상품 & <옵션>",
+            "prdNo": "4161397000",
+            "sellerID": "seller11",
+        }
+
+    def result_order(self, code: str, text: str) -> httpx.Response:
+        """A write's answer: `<ResultOrder>` with the fields the doc says to ignore."""
+        return self.answer(
+            "<ResultOrder><openMallID>11ST</openMallID><open_11st_mall/>"
+            f"<open_done_payment_interface/><result_code>{code}</result_code>"
+            f"<result_text>{escape(text)}</result_text></ResultOrder>"
+        )
 
     def orders_xml(self, name: str, rows: list[dict[str, str]]) -> str:
         root = self.cancel_root_prefix if name in CANCEL_LISTS else "ns2"

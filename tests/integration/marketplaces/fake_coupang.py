@@ -1,4 +1,5 @@
-"""A stateful fake of Coupang's v6 returnRequests list (marketplaces.md §1.2, §1.4).
+"""A stateful fake of Coupang's v6 returnRequests list (marketplaces.md §1.2, §1.4), its
+single-receipt read, and the 출고중지완료 write (marketplace-actions.md §1.1).
 
 It checks the CEA signature the way the gateway does (re-signs the received method, path and
 raw query with the known secret key; both comma styles; stale signed-date refused), validates
@@ -6,9 +7,24 @@ the parameters with the documented 400 messages, and pages day-mode answers thro
 top-level nextToken. Error body shapes are not documented; `{"code", "message", "data"}` is
 an assumption shared with the adapter's generic error reader.
 
-Assumptions (undocumented): a stop-shipment receipt stays in the RU list once processed
-(its `releaseStopStatus` says how: the official sample shows 처리(이미출고) on a receipt
-already in 반품접수), and a caller IP that is not registered gets HTTP 403 with the body
+출고중지완료 (`PUT` or `PATCH …/v4/vendors/{vendorId}/returnRequests/{receiptId}/stoppedShipment`,
+body `{vendorId, receiptId, cancelCount}`) is a state machine on the receipt:
+- an open stop-shipment request (releaseStopStatus 미처리, no line released) is applied:
+  releaseStopStatus 처리(출고중지), receiptStatus RETURNS_COMPLETED, lines S, and the answer
+  `{"code": "200", "message": "OK", "data": {"resultCode": "SUCCESS", …}}`;
+- a processed one (처리(출고중지) or 처리/자동처리(이미출고)): 400 `이미 반품이 완료 되었습니다.`;
+- cancelCount other than cancelCountSum: 400 `취소반품접수수량과 cancelCount가 일치하지 않습니다.`;
+- a line released (releaseStatus Y or A): HTTP 500 `출고 되어 처리할 수 없습니다.`, or, once the
+  receipt is in `delivered`, 400 `상품준비 중 또는 배송지시 상태가 아닙니다. 배송완료`;
+- an unknown receipt: 400 with the single read's "cannot find the Receipt" message.
+`writes` counts the write requests received.
+
+Assumptions (undocumented): which states give which refusal beyond the doc's error table
+(above); that a processed 이미출고 receipt answers "이미 반품이 완료" too; that 출고중지완료
+moves the receipt to 반품완료 (the workflow page; the notes leave it open); a stop-shipment
+receipt stays in the RU list once processed (its `releaseStopStatus` says how: the official
+sample shows 처리(이미출고) on a receipt already in 반품접수), and a caller IP that is not
+registered gets HTTP 403 with the body
 `{"code": "ERROR", "message": "허용되지 않은 IP 입니다."}` (`ip_allowed=False`).
 """
 
@@ -16,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -29,6 +46,11 @@ from .faults import FakeApp, Fault
 
 KST_OFFSET = timedelta(hours=9)
 PATH = re.compile(r"/v2/providers/openapi/apis/api/v6/vendors/([^/]+)/returnRequests")
+RECEIPT_PATH = re.compile(r"/v2/providers/openapi/apis/api/v6/vendors/([^/]+)/returnRequests/(\d+)")
+STOP_PATH = re.compile(
+    r"/v2/providers/openapi/apis/api/v4/vendors/([^/]+)/returnRequests/(\d+)/stoppedShipment"
+)
+NO_RECEIPT = "ReceiptId doesn't belong to the vendorId, or cannot find the Receipt by the given id"
 AUTH = re.compile(
     r"CEA algorithm=HmacSHA256, ?access-key=([^,]+), ?signed-date=(\d{6}T\d{6}Z), ?"
     r"signature=([0-9a-f]{64})"
@@ -94,6 +116,23 @@ def make_receipts(
     return receipts
 
 
+def make_stop_request(
+    receipt_id: int, created: datetime, *, lines: int = 2, released: bool = False
+) -> dict[str, Any]:
+    """One open 출고중지요청 receipt (v6 stamps) with `lines` lines of 1, 2, … units, none
+    released unless `released` (the parcel has left)."""
+    receipt = make_receipts(2, created)[1]  # the second kind is an open stop-shipment request
+    items = [_item(receipt_id % 1000, k, "Y" if released else "N") for k in range(lines)]
+    return receipt | {
+        "receiptId": receipt_id,
+        "orderId": 13_100_000_000_000 + receipt_id,
+        "createdAt": _stamp(created, v6=True),
+        "modifiedAt": _stamp(created, v6=True),
+        "returnItems": items,
+        "cancelCountSum": sum(item["cancelCount"] for item in items),
+    }
+
+
 def _item(i: int, k: int, release: str) -> dict[str, Any]:
     return {
         "vendorItemId": 70_000_000_000 + i * 10 + k,
@@ -149,6 +188,8 @@ class FakeCoupang(FakeApp):
         self.secret_key = secret_key
         self.receipts = list(receipts or [])
         self.max_skew = max_skew
+        self.delivered: set[str] = set()  # receipt ids whose parcel reached the buyer
+        self.writes = 0
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if not self.ip_allowed:
@@ -156,12 +197,60 @@ class FakeCoupang(FakeApp):
         refused = self._check_signature(request)
         if refused is not None:
             return refused
-        match = PATH.fullmatch(request.url.path)
-        if request.method != "GET" or match is None:
+        path = request.url.path
+        match = PATH.fullmatch(path) or RECEIPT_PATH.fullmatch(path) or STOP_PATH.fullmatch(path)
+        if match is None:
             return error(404, "Not Found")
         if match[1] != self.vendor_id or request.headers.get("X-Requested-By") != self.vendor_id:
             return error(400, "Invalid vendor ID")
+        if match.re is STOP_PATH and request.method in ("PUT", "PATCH"):
+            self.writes += 1
+            return self._stop_shipment(match[2], request)
+        if request.method != "GET" or match.re is STOP_PATH:
+            return error(405, "Method Not Allowed")
+        if match.re is RECEIPT_PATH:
+            return self._single(match[2])
         return self._list(request.url.params)
+
+    def receipt(self, receipt_id: str) -> dict[str, Any] | None:
+        return next((r for r in self.receipts if str(r["receiptId"]) == receipt_id), None)
+
+    def _single(self, receipt_id: str) -> httpx.Response:
+        receipt = self.receipt(receipt_id)
+        if receipt is None or receipt["receiptType"] != "RETURN":  # 취소번호는 지원되지 않습니다
+            return error(400, NO_RECEIPT)
+        return httpx.Response(200, json={"code": "200", "message": "OK", "data": [receipt]})
+
+    def _stop_shipment(self, receipt_id: str, request: httpx.Request) -> httpx.Response:
+        try:
+            body = json.loads(request.content)
+            count = body["cancelCount"]
+            same = body["vendorId"] == self.vendor_id and str(body["receiptId"]) == receipt_id
+        except (ValueError, KeyError, TypeError) as exc:
+            return error(400, f"Invalid request body: {exc!r}")
+        receipt = self.receipt(receipt_id)
+        if receipt is None or not same or receipt["receiptType"] != "RETURN":
+            return error(400, NO_RECEIPT)
+        if receipt.get("releaseStopStatus") in STOP_PROCESSED:
+            return error(400, "이미 반품이 완료 되었습니다.")
+        if count != receipt["cancelCountSum"]:
+            return error(400, "취소반품접수수량과 cancelCount가 일치하지 않습니다.")
+        if any(item["releaseStatus"] in ("Y", "A") for item in receipt["returnItems"]):
+            if receipt_id in self.delivered:
+                return error(400, "상품준비 중 또는 배송지시 상태가 아닙니다. 배송완료")
+            return error(500, "출고 되어 처리할 수 없습니다.")
+        now = _stamp(self.clock.now(), v6=True)
+        receipt |= {
+            "receiptStatus": "RETURNS_COMPLETED",
+            "releaseStopStatus": "처리(출고중지)",
+            "modifiedAt": now,
+            "completeConfirmType": "VENDOR_CONFIRM",
+            "completeConfirmDate": _stamp(self.clock.now(), v6=False),
+        }
+        for item in receipt["returnItems"]:
+            item["releaseStatus"] = "S"
+        result = {"resultCode": "SUCCESS", "resultMessage": "출고중지완료요청이 성공하였습니다"}
+        return httpx.Response(200, json={"code": "200", "message": "OK", "data": result})
 
     def _check_signature(self, request: httpx.Request) -> httpx.Response | None:
         match = AUTH.fullmatch(request.headers.get("Authorization", ""))

@@ -1,5 +1,5 @@
-"""A stateful fake of the ESM Trading API claim lists (marketplaces.md §4; ING esm-api/claim/
-50 and 53).
+"""A stateful fake of the ESM Trading API claim lists and cancel approval (marketplaces.md
+§4, marketplace-actions.md §4.1; ING esm-api/claim/50, 51 and 53).
 
 - `POST /claim/v1/sa/Cancels` and `/Returns`, JSON bodies.
 - `Authorization: Bearer {JWT}`: HS256 over the known secret, header `kid` = the master id,
@@ -21,15 +21,26 @@
   "99999" (ResultCode 99999 "클레임정보가 없습니다").
 - `result_code` chooses how success is spelled: the int 0 or the string "success".
 - `ip_allowed=False` refuses every call as from an IP that is not allow-listed.
+- 취소승인 (/51), `PUT /claim/v1/sa/Cancel/{OrderNo}` with `{"SiteType": 1 옥션 | 2 G마켓}`
+  (the write pages' numbering; anything else gets 2141), is a state machine on the cancel
+  row: a 취소요청 (CancelStatus 1) whose order has not shipped becomes 취소완료 (3, approved
+  now) with `{"ResultCode": 0, "Message": "Success", "Data": null}`; a completed one answers
+  the documented repeat, 8668 "ShowAlertException$이미 취소 승인 되었습니다." (옥션: 8668
+  with BizRuleCode W8-2 "이미 취소 승인 되었습니다"); anything else, a shipped order (in
+  `shipped`) included, 8668 "ShowAlertException$취소 승인 대상이 없습니다." (옥션: W8-1 "취소
+  가능한 주문상태가 아닙니다"). `writes` counts them.
 
-Assumptions (undocumented): parameter errors other than 8668, 2141 and the DateTime one are
-HTTP 400 with a `{"ResultCode", "Message"}` body; those three come with HTTP 200. The answer
-to an IP that is not allow-listed is unknown: here HTTP 403 with the gateway's `status` body.
+Assumptions (undocumented): business errors of the write come with HTTP 200, like the
+lists' 8668; a shipped order gets the "not approvable" answer. Parameter errors other than
+8668, 2141 and the DateTime one are HTTP 400 with a `{"ResultCode", "Message"}` body; those
+three come with HTTP 200. The answer to an IP that is not allow-listed is unknown: here HTTP
+403 with the gateway's `status` body.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -43,6 +54,8 @@ from .faults import FakeApp, Fault
 
 KST = timezone(timedelta(hours=9))
 PATHS = {"/claim/v1/sa/Cancels": "cancel", "/claim/v1/sa/Returns": "return"}
+APPROVE_PATH = re.compile(r"/claim/v1/sa/Cancel/(\d+)")
+WRITE_SITE_OF_TYPE = {1: "A", 2: "G"}  # the write pages' SiteType
 STATUS_FIELD = {"cancel": "CancelStatus", "return": "ReturnStatus"}
 SITE_OF_TYPE = {1: "A", 2: "G", 3: "G"}
 # (path kind, SiteType) that answer nothing at all, whatever was filed (a live note).
@@ -177,8 +190,13 @@ class FakeEsm(FakeApp):
         self.no_rows = no_rows
         self.ip_allowed = ip_allowed
         self.tokens: list[dict[str, Any]] = []  # the verified payloads, in order
+        self.shipped: set[str] = set()  # OrderNos whose goods have left
+        self.writes = 0
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        approve = APPROVE_PATH.fullmatch(request.url.path)
+        if approve is not None:
+            return self._approve(request, approve[1])
         kind = PATHS.get(request.url.path)
         if kind is None:
             return httpx.Response(404, text="Not Found")
@@ -230,6 +248,55 @@ class FakeEsm(FakeApp):
         return httpx.Response(
             200, json={"ResultCode": self.result_code, "Message": "Success", "Data": rows}
         )
+
+    def cancel_of(self, order_no: str, site: str) -> dict[str, Any] | None:
+        """The order's cancel row on `site` ("A" or "G")."""
+        return next(
+            (
+                row
+                for row in self.claims
+                if row["_kind"] == "cancel"
+                and str(row["OrderNo"]) == order_no
+                and (row["SiteType"] == 1) == (site == "A")
+            ),
+            None,
+        )
+
+    def _approve(self, request: httpx.Request, order_no: str) -> httpx.Response:
+        if request.method != "PUT":
+            return httpx.Response(405, text="Method Not Allowed")
+        if not self.ip_allowed:
+            return httpx.Response(403, json=IP_FAILURE)
+        try:
+            site = WRITE_SITE_OF_TYPE.get(int(json.loads(request.content)["SiteType"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            return self.failure(400, "400", f"Invalid request: {exc!r}")
+        if site is None:
+            return self.failure(200, 2141, "사이트 타입이 올바르지 않습니다")
+        if self._verify(request.headers.get("Authorization", ""), site) is None:
+            return httpx.Response(401, json=AUTH_FAILURE)
+        self.writes += 1
+        row = self.cancel_of(order_no, site)
+        status = None if row is None else status_of(row)
+        if row is not None and status == 1 and order_no not in self.shipped:
+            now = _stamp(self.clock.now())
+            row |= {"CancelStatus": 3, "ApproveDate": now, "CompleteDate": now, "ApproveUser": 2}
+            return httpx.Response(200, json={"ResultCode": 0, "Message": "Success", "Data": None})
+        if row is not None and (row["_kind"], status) in COMPLETED:
+            if site == "A":
+                return self._refusal("이미 취소 승인 되었습니다", rule="W8-2")
+            return self._refusal("ShowAlertException$이미 취소 승인 되었습니다.")
+        if site == "A":
+            return self._refusal("취소 가능한 주문상태가 아닙니다", rule="W8-1")
+        return self._refusal("ShowAlertException$취소 승인 대상이 없습니다.")
+
+    @staticmethod
+    def _refusal(message: str, rule: str | None = None) -> httpx.Response:
+        """8668, as each site words it (the docs' own texts; 옥션 adds a BizRuleCode)."""
+        body: dict[str, Any] = {"ResultCode": 8668, "Message": message, "Data": None}
+        if rule is not None:
+            body["BizRuleCode"] = rule
+        return httpx.Response(200, json=body)
 
     @staticmethod
     def _filed(

@@ -11,6 +11,15 @@
   claim block sits in `currentClaim` (`claim_block="current"`), only at the retiring top
   level (`"legacy"`), or nowhere (`"none"`: undocumented either way for direct cancels).
 - `ip_allowed=False`: every API call is refused with `403 GW.IP_NOT_ALLOWED`.
+- 취소 요청 승인, `POST …/product-orders/{productOrderId}/claim/cancel/approve` (no body),
+  answers 200 with the documented `{successProductOrderIds, failProductOrderInfos}` and is a
+  state machine on the product order: a CANCEL in CANCEL_REQUEST that has not shipped
+  becomes CANCEL_DONE (CANCELED, changed now); a repeat fails with 105306 변경을 요청한
+  상태가 기존과 동일; a shipped one, or any other claim state, with 104442 상품 주문 상태
+  확인 필요; an unknown id with 100001 상품 주문을 찾을 수 없음. `writes` counts them.
+
+Assumptions (undocumented): which fail code each state gets (the docs list the codes, not
+when each applies; the messages here are the code table's descriptions).
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -35,6 +45,7 @@ KST = timezone(timedelta(hours=9))
 TOKEN_LIFETIME = timedelta(hours=3)
 SAME_TOKEN_WHILE = timedelta(minutes=30)
 SIGN_WINDOW = timedelta(minutes=5)
+APPROVE_PATH = re.compile(r"/pay-order/seller/product-orders/([^/]+)/claim/cancel/approve")
 
 # (lastChangedType, claimType, claimStatus, productOrderStatus) by product order, repeating.
 KINDS: list[tuple[str, str | None, str | None, str]] = [
@@ -202,6 +213,7 @@ class FakeNaver(FakeApp):
         self.prefix = prefix
         self.tokens: dict[str, datetime] = {}  # token -> expiry
         self.issued = 0
+        self.writes = 0
 
     def expire_tokens(self) -> None:
         """Every token handed out so far stops working now."""
@@ -220,6 +232,10 @@ class FakeNaver(FakeApp):
             return self._changes(request.url.params)
         if request.method == "POST" and path.endswith("/product-orders/query"):
             return self._details(request)
+        approve = APPROVE_PATH.fullmatch(path)
+        if request.method == "POST" and approve is not None:
+            self.writes += 1
+            return self._approve(approve[1])
         return gateway_error(404, "GW.NOT_FOUND", "요청한 리소스를 찾을 수 없습니다.", self.clock)
 
     # -- auth -------------------------------------------------------------------------------
@@ -320,6 +336,43 @@ class FakeNaver(FakeApp):
         known = {order.product_order_id: order for order in self.product_orders}
         data = [known[i].detail() for i in ids if i in known and i not in self.missing_ids]
         return httpx.Response(200, json={"timestamp": _stamp(self.clock.now()), "data": data})
+
+    # -- claim actions ----------------------------------------------------------------------
+
+    def product_order(self, product_order_id: str) -> ProductOrder | None:
+        return next(
+            (o for o in self.product_orders if o.product_order_id == product_order_id), None
+        )
+
+    def _approve(self, product_order_id: str) -> httpx.Response:
+        order = self.product_order(product_order_id)
+        if order is None:
+            return self._claim_answer(product_order_id, ("100001", "상품 주문을 찾을 수 없음"))
+        if order.claim_type == "CANCEL" and order.claim_status == "CANCEL_DONE":
+            return self._claim_answer(
+                product_order_id, ("105306", "변경을 요청한 상태가 기존과 동일")
+            )
+        if order.claim_type != "CANCEL" or order.claim_status != "CANCEL_REQUEST" or order.shipped:
+            return self._claim_answer(product_order_id, ("104442", "상품 주문 상태 확인 필요"))
+        order.claim_status = "CANCEL_DONE"
+        order.product_order_status = "CANCELED"
+        order.last_changed_type = "CLAIM_COMPLETED"
+        order.last_changed = self.clock.now()
+        return self._claim_answer(product_order_id, None)
+
+    def _claim_answer(
+        self, product_order_id: str, failure: tuple[str, str] | None
+    ) -> httpx.Response:
+        """The 주문-클레임 처리 반환 구조체: 200 either way."""
+        data: dict[str, Any] = {"successProductOrderIds": [], "failProductOrderInfos": []}
+        if failure is None:
+            data["successProductOrderIds"].append(product_order_id)
+        else:
+            code, message = failure
+            info = {"productOrderId": product_order_id, "code": code, "message": message}
+            data["failProductOrderInfos"].append(info)
+        body = {"timestamp": _stamp(self.clock.now()), "traceId": "fake-trace", "data": data}
+        return httpx.Response(200, json=body)
 
 
 def _ranked(orders: list[ProductOrder]) -> list[tuple[int, ProductOrder]]:

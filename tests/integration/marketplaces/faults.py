@@ -25,8 +25,11 @@ class Fault:
 
     status: int | None = None  # answer this status with `body` and `headers` instead
     body: object = None
+    content: bytes | None = None  # with `status`: these bytes instead of `body` as JSON
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout: bool = False  # raise httpx.ReadTimeout (over real HTTP: drop the connection)
+    # answer normally (so a write changes the fake's state), then lose the answer
+    timeout_after: bool = False
     raw: bytes | None = None  # replace the normal answer's body with these bytes
     mutate: Callable[[Any], None] | None = None  # edit the normal JSON answer in place
     before: Callable[[], None] | None = None  # run first, then answer normally
@@ -36,6 +39,11 @@ class Fault:
             self.before()
         if self.timeout:
             raise httpx.ReadTimeout("injected timeout", request=request)
+        if self.timeout_after:
+            handle(request)
+            raise httpx.ReadTimeout("injected timeout after the answer", request=request)
+        if self.status is not None and self.content is not None:
+            return httpx.Response(self.status, headers=dict(self.headers), content=self.content)
         if self.status is not None:
             return httpx.Response(self.status, headers=dict(self.headers), json=self.body)
         response = handle(request)
@@ -56,6 +64,11 @@ def http_error(status: int, body: object, **headers: str) -> Fault:
     return Fault(status=status, body=body, headers=headers)
 
 
+def http_answer(status: int, content: bytes, content_type: str) -> Fault:
+    """Answer `status` with a body that is not JSON (11st's XML)."""
+    return Fault(status=status, content=content, headers={"Content-Type": content_type})
+
+
 def rate_limited(body: object, retry_after: str | None = None, **headers: str) -> Fault:
     if retry_after is not None:
         headers["Retry-After"] = retry_after
@@ -64,6 +77,11 @@ def rate_limited(body: object, retry_after: str | None = None, **headers: str) -
 
 def timeout() -> Fault:
     return Fault(timeout=True)
+
+
+def applied_then_timeout() -> Fault:
+    """The marketplace does the work, but its answer never arrives (a write that took)."""
+    return Fault(timeout_after=True)
 
 
 def invalid_json() -> Fault:

@@ -227,6 +227,9 @@ def test_processed_stop_shipment_requests_report_their_real_state(
             stop_shipment(2, "처리(이미출고)", changed, moved_on=True),
             stop_shipment(3, "자동처리(이미출고)", changed, moved_on=True),
             stop_shipment(4, "보류", changed, moved_on=False),
+            # 출고중지완료 moves the receipt to 반품완료 (the workflow page): still a cancel.
+            stop_shipment(5, "처리(출고중지)", changed, moved_on=True)
+            | {"receiptStatus": "RETURNS_COMPLETED"},
         ],
     )
 
@@ -239,6 +242,7 @@ def test_processed_stop_shipment_requests_report_their_real_state(
         "500000002": (ClaimType.CANCEL, ClaimState.WITHDRAWN, True),  # it had left already
         "500000003": (ClaimType.CANCEL, ClaimState.WITHDRAWN, True),
         "500000004": (ClaimType.CANCEL, ClaimState.REQUESTED, False),  # unknown: hold, say so
+        "500000005": (ClaimType.CANCEL, ClaimState.COMPLETED, False),  # stopped, in 반품완료
     }
     stopped = next(c for c in claims if c.claim_id == "500000001")
     assert stopped.completed_at == changed.replace(microsecond=0)

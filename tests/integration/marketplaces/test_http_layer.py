@@ -351,3 +351,44 @@ def test_rate_limit_applies_to_every_attempt() -> None:
     for _ in range(3):
         http.call("GET", "/x", read_answer)
     assert time.sleeps == pytest.approx([0.25, 0.25])
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [httpx.Response(503), httpx.Response(500, json={"code": "ERROR", "message": "출고 되어"})],
+)
+def test_send_once_hands_back_a_5xx_without_retrying(answer: httpx.Response) -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return answer
+
+    time = FakeTime()
+    http = runner(httpx.MockTransport(handler), time)
+    assert http.send_once("PUT", "/v1/write", json={"n": 1}).status_code == answer.status_code
+    assert len(sent) == 1 and time.sleeps == []
+
+
+def test_send_once_lets_a_timeout_through_for_the_caller_to_settle() -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        raise httpx.ReadTimeout("slow", request=request)
+
+    time = FakeTime()
+    with pytest.raises(httpx.ReadTimeout):
+        runner(httpx.MockTransport(handler), time).send_once("GET", "/v1/write/1/2")
+    assert len(sent) == 1 and time.sleeps == []
+
+
+def test_send_once_keeps_to_the_rate_limit() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={})
+
+    time = FakeTime()
+    http = runner(httpx.MockTransport(handler), time, rate_limit=RateLimit(2.0))
+    http.call("GET", "/read", lambda body: None)
+    http.send_once("PUT", "/write")
+    assert time.sleeps == pytest.approx([0.5])
