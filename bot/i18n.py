@@ -233,6 +233,55 @@ _KO: Final[dict[str, str]] = {
     "summary.text": "새 취소결과 {total}건. /cancels 로 확인하세요.",
     "summary.withdrawals": "📦 취소철회 {count}건도 함께 들어왔습니다. `/cancels` 에서 확인하세요.",
     # Slack interactions: thread replies under an alert, ephemeral answers, errors.
+    "thread.accept_done": "✅ 판매처 취소승인 · {who} · {at}",
+    "thread.accept_failed": "⚠️ 판매처 취소승인 실패 · {who} · {at}: {detail}",
+    "thread.accept_unknown": (
+        "❓ 판매처 취소승인 결과를 알 수 없습니다 · {who} · {at}: {detail}. "
+        "판매자페이지에서 확인하세요."
+    ),
+    "button.accept": "판매처 취소승인",
+    "accept.state.PENDING": "⏳ 판매처 취소승인 처리 중 · {who} · {at}",
+    "accept.state.DONE": "✅ 판매처 취소승인 · {who} · {at}",
+    "accept.state.FAILED": "⚠️ 판매처 취소승인 실패 · {who} · {at} · {error}",
+    "accept.state.UNKNOWN": (
+        "❓ 판매처 취소승인 결과 불명 · {who} · {at} · {error} · 판매자페이지를 확인하세요"
+    ),
+    "accept.modal_title": "판매처 취소승인",
+    "accept.modal_submit": "취소승인",
+    "accept.modal_close": "닫기",
+    "accept.modal_body": (
+        "*{marketplace}* 주문 {order_id}의 고객 취소요청을 판매처에서 승인합니다.\n"
+        "관리번호 {management_no} · 주문상태 *{status}* · {qty}"
+    ),
+    "accept.scope.coupang": "쿠팡은 이 접수번호의 *모든 상품*을 한 번에 출고중지완료합니다.",
+    "accept.scope.gmarket": "G마켓은 이 주문번호 *전체*를 취소승인합니다.",
+    "accept.scope.auction": "옥션은 이 주문번호 *전체*를 취소승인합니다.",
+    "accept.scope.naver": "네이버는 이 상품주문 하나를 취소승인합니다.",
+    "accept.scope.11st": "11번가는 이 취소신청 하나를 승인합니다.",
+    "accept.scope.other": "판매처에서 이 취소요청을 승인합니다.",
+    "accept.held": "cancelbot 보류 중",
+    "accept.not_allowed": (
+        "판매처 취소승인 권한이 없습니다. 아무것도 보내지 않았습니다. 관리자에게 문의하세요."
+    ),
+    "accept.not_held": "보류 안 됨",
+    "accept.working": "⏳ 판매처에 취소승인을 보내는 중입니다. 결과는 알림과 스레드에도 남습니다.",
+    "accept.irreversible": "⚠️ 승인하면 고객에게 환불되며 *되돌릴 수 없습니다*.",
+    "accept.refused.not_enabled": (
+        "이 계정은 판매처 취소승인이 켜져 있지 않습니다(설정의 actions)."
+    ),
+    "accept.refused.not_a_request": (
+        "이 건은 더 이상 취소요청이 아닙니다(완료·철회되었거나 반품입니다)."
+    ),
+    "accept.refused.unmatched": "주문장에 없는 주문이라 cancelbot이 보류하지 않았습니다.",
+    "accept.refused.shipped": "주문장에 이미 배송된 주문입니다. 취소승인하지 않았습니다.",
+    "accept.refused.not_held": "cancelbot이 보류 중인 주문이 아닙니다.",
+    "accept.refused.taken": "이미 처리 중이거나 처리된 건입니다.",
+    "accept.refused.closed_at_marketplace": (
+        "판매처에 열린 취소요청이 없습니다({detail}). 아무것도 보내지 않았습니다."
+    ),
+    "accept.refused.shipped_at_marketplace": (
+        "판매처에서 이미 출고되었습니다({detail}). 아무것도 보내지 않았습니다."
+    ),
     "thread.confirmed": "✅ {who} 확인 · {at}",
     "thread.unconfirmed": "↩️ {who} 확인취소 · {at}",
     "confirm.already": "이미 {who}님이 확인했습니다 ({at}). 변경된 내용은 없습니다.",
@@ -569,6 +618,60 @@ _EN: Final[dict[str, str]] = {
     "summary.hint": "Use `/cancels` to look them up and confirm them.",
     "summary.text": "{total} new cancel results. Use /cancels to see them.",
     "summary.withdrawals": "📦 {count} cancel withdrawals arrived too. Use `/cancels` to see them.",
+    "thread.accept_done": "✅ Accepted at the marketplace by {who} at {at}",
+    "thread.accept_failed": "⚠️ Accepting at the marketplace failed ({who}, {at}): {detail}",
+    "thread.accept_unknown": (
+        "❓ Whether the marketplace accepted is unknown ({who}, {at}): {detail}. "
+        "Check the seller page."
+    ),
+    "button.accept": "Accept at marketplace",
+    "accept.state.PENDING": "⏳ Accepting at the marketplace · {who} · {at}",
+    "accept.state.DONE": "✅ Accepted at the marketplace by {who} at {at}",
+    "accept.state.FAILED": "⚠️ Accepting at the marketplace failed · {who} · {at} · {error}",
+    "accept.state.UNKNOWN": (
+        "❓ Marketplace accept unknown · {who} · {at} · {error} · check the seller page"
+    ),
+    "accept.modal_title": "Accept at marketplace",
+    "accept.modal_submit": "Accept",
+    "accept.modal_close": "Close",
+    "accept.modal_body": (
+        "Accept the customer's cancel request for *{marketplace}* order {order_id} at the "
+        "marketplace.\nManagement no. {management_no} · order status *{status}* · {qty}"
+    ),
+    "accept.scope.coupang": (
+        "Coupang completes the stop-shipment for *every item* of this receipt."
+    ),
+    "accept.scope.gmarket": "Gmarket accepts the cancel for the *whole* order number.",
+    "accept.scope.auction": "Auction accepts the cancel for the *whole* order number.",
+    "accept.scope.naver": "Naver accepts the cancel of this one product order.",
+    "accept.scope.11st": "11st accepts this one cancel request.",
+    "accept.scope.other": "The marketplace accepts this cancel request.",
+    "accept.held": "held by cancelbot",
+    "accept.not_allowed": (
+        "You may not accept cancels at the marketplace. Nothing was sent. Ask an admin."
+    ),
+    "accept.not_held": "not held",
+    "accept.working": (
+        "⏳ Sending the accept to the marketplace. The outcome also shows on the alert and "
+        "in its thread."
+    ),
+    "accept.irreversible": "⚠️ Accepting refunds the customer and *cannot be undone*.",
+    "accept.refused.not_enabled": (
+        "Accepting at the marketplace is not switched on for this account (actions in the config)."
+    ),
+    "accept.refused.not_a_request": (
+        "This is no longer a cancel request (completed, withdrawn, or a return)."
+    ),
+    "accept.refused.unmatched": "The order is not in the order book: cancelbot holds nothing.",
+    "accept.refused.shipped": "The order book says it shipped. Nothing was accepted.",
+    "accept.refused.not_held": "cancelbot does not hold this order.",
+    "accept.refused.taken": "It is being handled already, or it is done.",
+    "accept.refused.closed_at_marketplace": (
+        "The marketplace shows no open cancel request ({detail}). Nothing was sent."
+    ),
+    "accept.refused.shipped_at_marketplace": (
+        "The marketplace says the goods already left ({detail}). Nothing was sent."
+    ),
     "thread.confirmed": "✅ Confirmed by {who} at {at}",
     "thread.unconfirmed": "↩️ Undone by {who} at {at}",
     "confirm.already": "Already confirmed by {who} at {at}. Nothing changed.",

@@ -89,3 +89,34 @@ class ActionOutcome:
     message: str
     http_status: int | None
     write_calls: int
+
+
+@dataclass
+class MarketplaceAction:
+    """One action at the marketplace, as cancelbot records it: claimed (PENDING) before
+    any call, so that double clicks, two people or two replicas make one call; then how
+    it ended. `by` and `at` say who asked and when; `error` is the marketplace's own code
+    and message (or what happened), empty when DONE."""
+
+    result_id: int
+    marketplace: str
+    account: str
+    claim_id: str
+    action: ActionKind
+    state: ActionState
+    by: str
+    at: datetime
+    id: int | None = None
+    finished_at: datetime | None = None
+    code: str = ""
+    message: str = ""
+    http_status: int | None = None
+    write_calls: int = 0
+
+    @property
+    def error(self) -> str:
+        """What went wrong, in the marketplace's words; empty once DONE (its answer is
+        kept in code and message all the same)."""
+        if self.state is ActionState.DONE:
+            return ""
+        return " ".join(part for part in (self.code, self.message) if part)

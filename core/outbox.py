@@ -60,12 +60,16 @@ def update_alert(target: TargetKind, target_id: int, revision: str) -> OutboxIte
 
 
 def thread_note(
-    target: TargetKind, target_id: int, text_key: str, actor: str, at: datetime
+    target: TargetKind, target_id: int, text_key: str, actor: str, at: datetime, detail: str = ""
 ) -> OutboxItem:
+    """A reply under the target's alert; `detail` is shown with it (e.g. an error)."""
+    payload = {"text_key": text_key, "actor": actor, "at": at.isoformat()}
+    if detail:
+        payload["detail"] = detail
     return OutboxItem(
         OutboxKind.THREAD_NOTE,
         target,
         target_id,
         f"note:{target.value}:{target_id}:{text_key}:{at.isoformat()}",
-        {"text_key": text_key, "actor": actor, "at": at.isoformat()},
+        payload,
     )

@@ -10,7 +10,13 @@ from typing import Any, Protocol, Self
 
 from core.account_check import AccountCheck
 from core.claims import Claim, ClaimKey
-from core.marketplace_actions import ActionOutcome, ActionRequest, ClaimAtMarketplace
+from core.marketplace_actions import (
+    ActionKind,
+    ActionOutcome,
+    ActionRequest,
+    ClaimAtMarketplace,
+    MarketplaceAction,
+)
 from core.orders import Order
 from core.outbox import OutboxItem, OutboxKind
 from core.queries import CancelFilter
@@ -281,6 +287,28 @@ class OutboxRepository(Protocol):
     def last_error(self, kinds: Collection[OutboxKind] | None = None) -> str | None: ...
 
 
+class ActionRepository(Protocol):
+    """Actions at the marketplace (issue 19), one row per claim and action."""
+
+    def claim(self, action: MarketplaceAction) -> MarketplaceAction | None:
+        """Insert the PENDING row, or take a FAILED one back to PENDING (a person may try
+        a refused or unapplied action again); None when a row exists in any other state
+        (another click, person or replica has it, or it is done or unknown). Sets the id."""
+        ...
+
+    def finish(self, action: MarketplaceAction) -> None:
+        """Record how a PENDING action ended (state, code, message, status, calls)."""
+        ...
+
+    def for_claim(
+        self, marketplace: str, account: str, claim_id: str, kind: ActionKind
+    ) -> MarketplaceAction | None: ...
+
+    def for_results(self, result_ids: Collection[int]) -> dict[int, MarketplaceAction]:
+        """The latest action on each result (by the result id it was asked from)."""
+        ...
+
+
 class AlertMessageRepository(Protocol):
     """Where each alert lives in Slack (channel, ts), so updates and buttons survive restarts."""
 
@@ -298,9 +326,12 @@ class AlertMessageRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls everything back.
 
-    `oms_events`: whether changes also queue events for the order system's webhook."""
+    `oms_events`: whether changes also queue events for the order system's webhook.
+    `accept_accounts`: accounts where a person can accept a cancel request at the
+    marketplace from Slack, so a before-shipping request is alerted too (issue 19)."""
 
     oms_events: bool
+    accept_accounts: frozenset[str]
 
     orders: OrderRepository
     results: ResultRepository
@@ -310,6 +341,7 @@ class UnitOfWork(Protocol):
     sync: SyncStateRepository
     outbox: OutboxRepository
     alerts: AlertMessageRepository
+    actions: ActionRepository
 
     def __enter__(self) -> Self: ...
 

@@ -3,10 +3,11 @@ repository itself (the CLI prints them, Slack renders them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 
 from core.errors import NotFound
+from core.marketplace_actions import MarketplaceAction
 from core.orders import Order
 from core.outbox import OutboxKind
 from core.ports import UnitOfWork
@@ -27,6 +28,7 @@ class OrderDetails:
     history: list[CsHistoryEntry]
     results: list[CancelResult]
     withdrawals: list[Withdrawal]
+    actions: dict[int, MarketplaceAction] = field(default_factory=dict)  # by result id
 
 
 def order_details(make_uow: UowFactory, management_no: str) -> OrderDetails:
@@ -42,6 +44,7 @@ def order_details(make_uow: UowFactory, management_no: str) -> OrderDetails:
             history=uow.history.for_order(management_no),
             results=results,
             withdrawals=uow.withdrawals.for_order(management_no),
+            actions=uow.actions.for_results([r.id for r in results if r.id is not None]),
         )
 
 
@@ -52,7 +55,9 @@ def result_details(make_uow: UowFactory, result_id: int) -> OrderDetails:
         if result is None:
             raise NotFound(f"no result with id {result_id}", ids=[result_id])
         if result.management_no is None:
-            return OrderDetails(None, None, [], [result], uow.withdrawals.for_results([result_id]))
+            withdrawals = uow.withdrawals.for_results([result_id])
+            actions = uow.actions.for_results([result_id])
+            return OrderDetails(None, None, [], [result], withdrawals, actions)
     return order_details(make_uow, result.management_no)
 
 
@@ -114,6 +119,7 @@ class AlertSubject:
     result: CancelResult | None  # the result, or the withdrawal's origin
     withdrawal: WithdrawalView | None  # set for a withdrawal's alert
     message: tuple[str, str] | None  # (channel, ts) once posted
+    action: MarketplaceAction | None = None  # the result's action at the marketplace
 
 
 def alert_subject(make_uow: UowFactory, target: TargetKind, target_id: int) -> AlertSubject | None:
@@ -122,7 +128,10 @@ def alert_subject(make_uow: UowFactory, target: TargetKind, target_id: int) -> A
         message = uow.alerts.get(target, target_id)
         if target is TargetKind.RESULT:
             result = uow.results.get(target_id)
-            return None if result is None else AlertSubject(target, result, None, message)
+            if result is None:
+                return None
+            action = uow.actions.for_results([target_id]).get(target_id)
+            return AlertSubject(target, result, None, message, action)
         found = uow.withdrawals.get_many([target_id]).get(target_id)
         if found is None:
             return None
@@ -144,6 +153,14 @@ def pending_alerts(make_uow: UowFactory, limit: int = 1000) -> list[AlertSubject
         targets = uow.outbox.pending_targets(OutboxKind.POST_ALERT, limit)
     found = (alert_subject(make_uow, target, target_id) for target, target_id in targets)
     return [subject for subject in found if subject is not None]
+
+
+def marketplace_actions(
+    make_uow: UowFactory, result_ids: Collection[int]
+) -> dict[int, MarketplaceAction]:
+    """The action at the marketplace on each of these results, where there is one."""
+    with make_uow() as uow:
+        return uow.actions.for_results(result_ids)
 
 
 def stats(make_uow: UowFactory, flt: CancelFilter) -> dict[tuple[Category, str], int]:

@@ -407,9 +407,16 @@ def alerts_for(
     posted one is updated in place when its result changed."""
     ids = [_rid(r) for r in results]
     posted = uow.alerts.posted(TargetKind.RESULT, [i for i in ids if i not in created])
-    items = [post_alert(TargetKind.RESULT, _rid(r)) for r in results if needs_alert(r)]
+    items = [post_alert(TargetKind.RESULT, _rid(r)) for r in results if wants_alert(uow, r)]
     items += [update_alert(TargetKind.RESULT, i, now.isoformat()) for i in ids if i in posted]
     return items
+
+
+def wants_alert(uow: UnitOfWork, result: CancelResult) -> bool:
+    """SPEC §4, and a cancel request a person can accept at the marketplace (issue 19)."""
+    if needs_alert(result):
+        return True
+    return result.account in uow.accept_accounts and rules.acceptable(result)
 
 
 def _rid(result: CancelResult) -> int:

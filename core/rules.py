@@ -8,7 +8,7 @@ from typing import Protocol
 
 from core.claims import Claim, ClaimState, ClaimType
 from core.orders import Order, OrderStatus, Phase
-from core.results import Category
+from core.results import CancelResult, Category
 
 
 class LineIds(Protocol):
@@ -63,6 +63,17 @@ def next_state(current: ClaimState, reported: ClaimState) -> ClaimState:
 def is_anomaly(claim_type: ClaimType, status: OrderStatus) -> bool:
     """Rule 7: a return against an order that never shipped."""
     return claim_type is ClaimType.RETURN and status is not OrderStatus.SHIPPED
+
+
+def acceptable(result: CancelResult) -> bool:
+    """A cancel request on a matched order before shipping: what a person can accept at
+    the marketplace from Slack (issue 19)."""
+    return (
+        result.claim_type is ClaimType.CANCEL
+        and result.claim_state is ClaimState.REQUESTED
+        and not result.unmatched
+        and result.order_status is not OrderStatus.SHIPPED
+    )
 
 
 def match_order(claim: LineIds, candidates: Sequence[Order]) -> Order | None:

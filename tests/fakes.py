@@ -18,8 +18,16 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 from zoneinfo import ZoneInfo
 
-from core.claims import ClaimKey
+from core.claims import ClaimKey, ClaimState
 from core.errors import ConcurrentUpdate
+from core.marketplace_actions import (
+    ActionKind,
+    ActionOutcome,
+    ActionRequest,
+    ActionState,
+    ClaimAtMarketplace,
+    MarketplaceAction,
+)
 from core.orders import Order, Phase
 from core.outbox import OutboxItem, OutboxKind
 from core.queries import CancelFilter
@@ -73,6 +81,7 @@ class FakeStore:
     leases: dict[str, _Lease] = field(default_factory=dict)
     outbox: dict[int, _OutboxRow] = field(default_factory=dict)
     alerts: dict[tuple[TargetKind, int], tuple[str, str]] = field(default_factory=dict)
+    actions: dict[tuple[str, str, str, str], MarketplaceAction] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     commits: int = 0
 
@@ -544,13 +553,52 @@ class FakeAlerts:
         self.data.setdefault((target, target_id), (channel, ts))
 
 
+class FakeActions:
+    def __init__(
+        self, store: FakeStore, data: dict[tuple[str, str, str, str], MarketplaceAction]
+    ) -> None:
+        self.store = store
+        self.data = data
+
+    def claim(self, action: MarketplaceAction) -> MarketplaceAction | None:
+        key = (action.marketplace, action.account, action.claim_id, action.action.value)
+        current = self.data.get(key)
+        if current is not None and current.state is not ActionState.FAILED:
+            return None
+        action.id = current.id if current is not None else next(self.store.ids)
+        action.state = ActionState.PENDING
+        self.data[key] = _copy(action)
+        return action
+
+    def finish(self, action: MarketplaceAction) -> None:
+        key = (action.marketplace, action.account, action.claim_id, action.action.value)
+        self.data[key] = _copy(action)
+
+    def for_claim(
+        self, marketplace: str, account: str, claim_id: str, kind: ActionKind
+    ) -> MarketplaceAction | None:
+        found = self.data.get((marketplace, account, claim_id, kind.value))
+        return _copy(found) if found else None
+
+    def for_results(self, result_ids: Collection[int]) -> dict[int, MarketplaceAction]:
+        return {a.result_id: _copy(a) for a in self.data.values() if a.result_id in result_ids}
+
+
 class FakeUnitOfWork:
     """core.ports.UnitOfWork over a FakeStore: works on a copy, written back on commit."""
 
-    def __init__(self, store: FakeStore, *, tz: tzinfo = SEOUL, oms_events: bool = False) -> None:
+    def __init__(
+        self,
+        store: FakeStore,
+        *,
+        tz: tzinfo = SEOUL,
+        oms_events: bool = False,
+        accept_accounts: frozenset[str] = frozenset(),
+    ) -> None:
         self.store = store
         self.tz = tz
         self.oms_events = oms_events
+        self.accept_accounts = accept_accounts
         self.committed = False
 
     def __enter__(self) -> Self:
@@ -587,13 +635,17 @@ class FakeUnitOfWork:
         self.sync = FakeSync(w["sync"], w["leases"])
         self.outbox = FakeOutbox(self.store, w["outbox"])
         self.alerts = FakeAlerts(w["alerts"])
+        self.actions = FakeActions(self.store, w["actions"])
 
 
 def fake_uow_factory(
-    store: FakeStore | None = None, *, oms_events: bool = False
+    store: FakeStore | None = None,
+    *,
+    oms_events: bool = False,
+    accept_accounts: frozenset[str] = frozenset(),
 ) -> Callable[[], FakeUnitOfWork]:
     store = store or FakeStore()
-    return lambda: FakeUnitOfWork(store, oms_events=oms_events)
+    return lambda: FakeUnitOfWork(store, oms_events=oms_events, accept_accounts=accept_accounts)
 
 
 @dataclass
@@ -611,3 +663,32 @@ class FakeClock:
 
 
 __all__ = ["FakeClock", "FakeStore", "FakeUnitOfWork", "fake_uow_factory", "result_matches"]
+
+
+@dataclass
+class FakeClaimActions:
+    """core.ports.ClaimActions: the marketplace's view of one claim, and what accepting it
+    answers; every call is recorded (the point: a write is made once)."""
+
+    at_marketplace: ClaimAtMarketplace = field(
+        default_factory=lambda: ClaimAtMarketplace(True, ClaimState.REQUESTED, False, "취소요청")
+    )
+    answer: ActionOutcome = field(
+        default_factory=lambda: ActionOutcome(ActionState.DONE, "", "", 200, 1)
+    )
+    reads: list[ActionRequest] = field(default_factory=list)
+    writes: list[ActionRequest] = field(default_factory=list)
+    closed: int = 0
+
+    def read_claim(self, request: ActionRequest) -> ClaimAtMarketplace:
+        self.reads.append(request)
+        return self.at_marketplace
+
+    def accept_cancel(self, request: ActionRequest) -> ActionOutcome:
+        self.writes.append(request)
+        if self.answer.state is ActionState.DONE:
+            self.at_marketplace = replace(self.at_marketplace, claim_state=ClaimState.COMPLETED)
+        return self.answer
+
+    def close(self) -> None:
+        self.closed += 1

@@ -11,7 +11,8 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from adapters.db.tables import AlertMessageRow, OutboxRow, SyncStateRow
+from adapters.db.tables import AlertMessageRow, MarketplaceActionRow, OutboxRow, SyncStateRow
+from core.marketplace_actions import ActionKind, ActionState, MarketplaceAction
 from core.outbox import OutboxItem, OutboxKind
 from core.results import TargetKind
 from core.sync_state import SyncState
@@ -280,3 +281,99 @@ class SqlAlertMessageRepository:
             target=target.value, target_id=target_id, channel=channel, ts=ts, posted_at=now
         )
         self.session.execute(stmt.on_conflict_do_nothing(index_elements=["target", "target_id"]))
+
+
+class SqlActionRepository:
+    """Marketplace actions (issue 19): the claim before any call is one conditional
+    statement, so two clicks, two people or two replicas see one winner."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, action: MarketplaceAction) -> MarketplaceAction | None:
+        values = {
+            "result_id": action.result_id,
+            "marketplace": action.marketplace,
+            "account": action.account,
+            "claim_id": action.claim_id,
+            "action": action.action.value,
+            "state": ActionState.PENDING.value,
+            "requested_by": action.by,
+            "requested_at": action.at,
+            "finished_at": None,
+            "code": "",
+            "message": "",
+            "http_status": None,
+            "write_calls": 0,
+        }
+        stmt = _upsert_insert(self.session, MarketplaceActionRow).values(**values)
+        # A FAILED action may be tried again by a person; any other state keeps its row.
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["marketplace", "account", "claim_id", "action"],
+            set_={k: stmt.excluded[k] for k in values},
+            where=MarketplaceActionRow.state == ActionState.FAILED.value,
+        ).returning(MarketplaceActionRow.id)
+        new_id = self.session.execute(stmt).scalar_one_or_none()
+        if new_id is None:
+            return None
+        action.id = int(new_id)
+        action.state = ActionState.PENDING
+        return action
+
+    def finish(self, action: MarketplaceAction) -> None:
+        self.session.execute(
+            update(MarketplaceActionRow)
+            .where(MarketplaceActionRow.id == action.id)
+            .values(
+                state=action.state.value,
+                finished_at=action.finished_at,
+                code=action.code[:64],
+                message=action.message,
+                http_status=action.http_status,
+                write_calls=action.write_calls,
+            )
+        )
+
+    def for_claim(
+        self, marketplace: str, account: str, claim_id: str, kind: ActionKind
+    ) -> MarketplaceAction | None:
+        row = self.session.execute(
+            select(MarketplaceActionRow).where(
+                MarketplaceActionRow.marketplace == marketplace,
+                MarketplaceActionRow.account == account,
+                MarketplaceActionRow.claim_id == claim_id,
+                MarketplaceActionRow.action == kind.value,
+            )
+        ).scalar_one_or_none()
+        return _action(row) if row else None
+
+    def for_results(self, result_ids: Collection[int]) -> dict[int, MarketplaceAction]:
+        out: dict[int, MarketplaceAction] = {}
+        ids = sorted(set(result_ids))
+        for start in range(0, len(ids), 500):
+            stmt = (
+                select(MarketplaceActionRow)
+                .where(MarketplaceActionRow.result_id.in_(ids[start : start + 500]))
+                .order_by(MarketplaceActionRow.id)
+            )
+            out.update((r.result_id, _action(r)) for r in self.session.execute(stmt).scalars())
+        return out
+
+
+def _action(row: MarketplaceActionRow) -> MarketplaceAction:
+    return MarketplaceAction(
+        id=row.id,
+        result_id=row.result_id,
+        marketplace=row.marketplace,
+        account=row.account,
+        claim_id=row.claim_id,
+        action=ActionKind(row.action),
+        state=ActionState(row.state),
+        by=row.requested_by,
+        at=row.requested_at,
+        finished_at=row.finished_at,
+        code=row.code,
+        message=row.message,
+        http_status=row.http_status,
+        write_calls=row.write_calls,
+    )

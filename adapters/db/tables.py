@@ -195,3 +195,30 @@ class AlertMessageRow(Base):
     channel: Mapped[str] = mapped_column(String(32))
     ts: Mapped[str] = mapped_column(String(32))
     posted_at: Mapped[datetime]
+
+
+class MarketplaceActionRow(Base):
+    """An action at the marketplace (issue 19): claimed before any call, one per claim."""
+
+    __tablename__ = "marketplace_actions"
+    __table_args__ = (
+        UniqueConstraint(
+            "marketplace", "account", "claim_id", "action", name="uq_marketplace_actions_claim"
+        ),
+        Index("ix_marketplace_actions_result_id", "result_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(Integer)
+    marketplace: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(String(64))
+    claim_id: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    code: Mapped[str] = mapped_column(String(64), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    write_calls: Mapped[int] = mapped_column(Integer, default=0)

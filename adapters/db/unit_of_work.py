@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.db.coordination import (
+    SqlActionRepository,
     SqlAlertMessageRepository,
     SqlOutboxRepository,
     SqlSyncStateRepository,
@@ -23,6 +24,7 @@ from adapters.db.repositories import (
 )
 from core.errors import ConcurrentUpdate, StorageError
 from core.ports import (
+    ActionRepository,
     AlertMessageRepository,
     AuditLog,
     HistoryRepository,
@@ -46,14 +48,21 @@ class SqlAlchemyUnitOfWork:
     sync: SyncStateRepository
     outbox: OutboxRepository
     alerts: AlertMessageRepository
+    actions: ActionRepository
     session: Session
 
     def __init__(
-        self, session_factory: sessionmaker[Session], tz: tzinfo, *, oms_events: bool = False
+        self,
+        session_factory: sessionmaker[Session],
+        tz: tzinfo,
+        *,
+        oms_events: bool = False,
+        accept_accounts: frozenset[str] = frozenset(),
     ) -> None:
         self.session_factory = session_factory
         self.tz = tz
         self.oms_events = oms_events
+        self.accept_accounts = accept_accounts
 
     def __enter__(self) -> Self:
         self.session = self.session_factory()
@@ -65,6 +74,7 @@ class SqlAlchemyUnitOfWork:
         self.sync = SqlSyncStateRepository(self.session)
         self.outbox = SqlOutboxRepository(self.session)
         self.alerts = SqlAlertMessageRepository(self.session)
+        self.actions = SqlActionRepository(self.session)
         return self
 
     def __exit__(

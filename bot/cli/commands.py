@@ -15,9 +15,10 @@ from bot.runtime import bootstrap
 from bot.runtime.config import Config, load_config
 from bot.runtime.deps import Deps
 from bot.runtime.settings import Settings, load_settings, safe_url
-from core import confirmation, csv_import, dashboard, order_book, read_models
+from core import accepting, confirmation, csv_import, dashboard, order_book, read_models
 from core.apply import ApplyStats, apply_claims
-from core.errors import CancelbotError, InvalidInput
+from core.errors import CancelbotError, InvalidInput, NotFound
+from core.marketplace_actions import ActionState
 from core.queries import parse_filter
 from core.results import TargetKind
 
@@ -126,7 +127,10 @@ def cmd_results(args: argparse.Namespace, cli: Cli) -> int:
     deps = cli.deps()
     page = read_models.list_results(deps.make_uow, flt, limit=args.limit, offset=args.offset)
     if args.json:
-        print(present.dumps([present.result_json(r, deps.tz) for r in page.items]))
+        ids = [r.id for r in page.items if r.id is not None]
+        actions = read_models.marketplace_actions(deps.make_uow, ids)
+        rows = [present.result_json(r, deps.tz, actions.get(r.id or 0)) for r in page.items]
+        print(present.dumps(rows))
         return EXIT_OK
     print(f"filter: {flt}")
     print(present.results_table(page.items, deps.tz, cli.locale))
@@ -176,6 +180,30 @@ def confirmation_command(
         return EXIT_OK
 
     return run
+
+
+def cmd_accept(args: argparse.Namespace, cli: Cli) -> int:
+    """Accept a buyer's cancel request at the marketplace: exit 0 when it took, 1 when it
+    failed or nobody can tell, 2 when it was refused before any call."""
+    [result_id] = _ids([args.id])
+    by = args.by.strip()
+    if not by:
+        raise UsageError("--by needs a name (who is accepting)")
+    config = cli.config(secrets=True)
+    deps = cli.deps(config)
+    try:
+        outcome = accepting.accept_cancel(
+            deps.make_uow, deps.claim_actions, result_id, by, deps.clock.now()
+        )
+    except NotFound as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(present.dumps(present.accept_json(outcome, deps.tz)))
+    else:
+        print(present.accept_text(outcome, deps.tz, cli.locale))
+    if outcome.refused is not None:
+        return EXIT_USAGE
+    return EXIT_OK if outcome.state is ActionState.DONE else EXIT_FAILURE
 
 
 def cmd_sync(args: argparse.Namespace, cli: Cli) -> int:

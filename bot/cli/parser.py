@@ -113,6 +113,15 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--withdrawal", action="store_true", help="the ids are withdrawal ids")
         sp.add_argument("--json", action="store_true")
         sp.set_defaults(run=commands.confirmation_command(action))
+
+    accept = sub.add_parser(
+        "accept",
+        help="accept a buyer's cancel request at the marketplace (once; cannot be undone)",
+    )
+    accept.add_argument("id", metavar="RESULT_ID")
+    accept.add_argument("--by", required=True, help="who is doing it")
+    accept.add_argument("--json", action="store_true")
+    accept.set_defaults(run=commands.cmd_accept)
     return p
 
 

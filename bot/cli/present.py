@@ -11,8 +11,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.i18n import t
+from core.accepting import AcceptOutcome
 from core.confirmation import ConfirmOutcome, Outcome
 from core.dashboard import Health
+from core.marketplace_actions import MarketplaceAction
 from core.orders import Order
 from core.read_models import OrderDetails, WithdrawalView
 from core.results import CancelResult, CsHistoryEntry, Withdrawal
@@ -28,7 +30,11 @@ def local(value: datetime | None, tz: tzinfo) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
-def result_json(r: CancelResult, tz: tzinfo) -> dict[str, Any]:
+def result_json(
+    r: CancelResult, tz: tzinfo, action: MarketplaceAction | None = None
+) -> dict[str, Any]:
+    """One result; `marketplace_action` is how accepting it at the marketplace went (None
+    when nobody asked)."""
     return {
         "id": r.id,
         "marketplace": r.marketplace,
@@ -55,6 +61,17 @@ def result_json(r: CancelResult, tz: tzinfo) -> dict[str, Any]:
         "confirmed": r.confirmed,
         "confirmed_by": r.confirmed_by,
         "confirmed_at": iso(r.confirmed_at, tz),
+        "marketplace_action": action_json(action, tz) if action else None,
+    }
+
+
+def action_json(a: MarketplaceAction, tz: tzinfo) -> dict[str, Any]:
+    return {
+        "action": a.action.value,
+        "state": a.state.value,
+        "by": a.by,
+        "at": iso(a.finished_at or a.at, tz),
+        "error": a.error or None,
     }
 
 
@@ -117,7 +134,7 @@ def details_json(d: OrderDetails, tz: tzinfo) -> dict[str, Any]:
         "management_no": d.management_no,
         "order": order_json(d.order, tz) if d.order else None,
         "history": [history_json(e, tz) for e in d.history],
-        "results": [result_json(r, tz) for r in d.results],
+        "results": [result_json(r, tz, d.actions.get(r.id or 0)) for r in d.results],
         "withdrawals": [
             withdrawal_json(
                 w, tz, next((r for r in d.results if r.id == w.result_id), None), d.order
@@ -330,3 +347,25 @@ def health_text(h: Health, tz: tzinfo) -> str:
         err = f" (last error: {backlog.last_error})" if backlog.last_error else ""
         lines.append(f"outbox {name}: {backlog.pending} pending{err}")
     return "\n".join(lines)
+
+
+def accept_json(o: AcceptOutcome, tz: tzinfo) -> dict[str, Any]:
+    """`refused`: the refusal's code when nothing was sent (else None); `marketplace_action`
+    as in `results --json`."""
+    return {
+        "id": o.result_id,
+        "refused": o.refused.value if o.refused else None,
+        "detail": o.detail or None,
+        "marketplace_action": action_json(o.action, tz) if o.action else None,
+    }
+
+
+def accept_text(o: AcceptOutcome, tz: tzinfo, locale: str) -> str:
+    label = f"result #{o.result_id}: "
+    if o.refused is not None:
+        return label + t(locale, f"accept.refused.{o.refused.value}", detail=o.detail or "-")
+    if o.action is None:
+        raise ValueError("an accept outcome with neither a refusal nor an action")
+    a = o.action
+    at = local(a.finished_at or a.at, tz)
+    return label + t(locale, f"accept.state.{a.state.value}", who=a.by, at=at, error=a.error)

@@ -73,9 +73,10 @@ def build(
     # which has the signing secret, delivers them.
     oms_events = bool(config and config.oms_webhook_url)
     sender = oms_sender(config) if config and config.oms_webhook_secret else None
+    accepting = config.accept_accounts() if config else frozenset()
 
     def make_uow() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(factory, tz, oms_events=oms_events)
+        return SqlAlchemyUnitOfWork(factory, tz, oms_events=oms_events, accept_accounts=accepting)
 
     clock = clock or SystemClock()
     sandboxes: dict[tuple[str, int], SandboxMarketplace] = {}
@@ -88,6 +89,7 @@ def build(
         sandbox_orders=partial(sandbox_orders, clock=clock, sandboxes=sandboxes),
         oms_sender=sender,
         close=engine.dispose,
+        claim_actions=partial(_actions_if_on, config, clock=clock),
     )
 
 
@@ -204,6 +206,13 @@ def claim_source(account: AccountConfig, *, clock: Clock, sandboxes: Sandboxes) 
             **common,
         )
     raise CancelbotError(f"account {account.name!r}: marketplace {market} is not supported")
+
+
+def _actions_if_on(config: Config | None, account: str, *, clock: Clock) -> ClaimActions | None:
+    """The account's claim actions when its config lists accept_cancel; None otherwise."""
+    if config is None or account not in config.accept_accounts():
+        return None
+    return claim_actions(config.account(account), clock=clock)
 
 
 def claim_actions(account: AccountConfig, *, clock: Clock) -> ClaimActions | None:

@@ -25,7 +25,10 @@ COMMON_KEYS: dict[str, type | tuple[type, ...]] = {
     "overlap_minutes": int,
     "rate_limit_per_second": (int, float),
     "timeout_seconds": (int, float),
+    "actions": list,
 }
+# What a person may do at the marketplace from Slack, per account (off unless listed).
+ACTIONS = ("accept_cancel",)
 # Per marketplace: plain keys and the *_env keys that name secret variables.
 MARKETPLACE_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "coupang": {"vendor_id": str, "access_key_env": str, "secret_key_env": str},
@@ -71,6 +74,10 @@ class AccountConfig:
     lookback_days: int = 7
     overlap_minutes: int = 10
 
+    @property
+    def actions(self) -> frozenset[str]:
+        return frozenset(self.settings.get("actions", ()))
+
     def get(self, key: str, default: Any = None) -> Any:
         return self.settings.get(key, default)
 
@@ -96,6 +103,10 @@ class Config:
         """Every secret value the configuration read from the environment (to mask in logs)."""
         values = [v for a in self.accounts for v in a.secrets.values()]
         return [v for v in [*values, self.oms_webhook_secret or ""] if v]
+
+    def accept_accounts(self) -> frozenset[str]:
+        """Accounts where a person can accept a cancel request at the marketplace."""
+        return frozenset(a.name for a in self.accounts if "accept_cancel" in a.actions)
 
     def account(self, name: str) -> AccountConfig:
         for a in self.accounts:
@@ -217,6 +228,13 @@ def _account(
             allowed[key] is bool
         ):
             errors.append(f"{label}: key {key!r} has the wrong type")
+    unknown = [a for a in raw.get("actions", []) if a not in ACTIONS]
+    if isinstance(raw.get("actions", []), list) and unknown:
+        errors.append(
+            f"{label}: key 'actions' has {', '.join(map(repr, unknown))}: use {', '.join(ACTIONS)}"
+        )
+    if "actions" in raw and market == "sandbox" and raw["actions"]:
+        errors.append(f"{label}: key 'actions': the sandbox has no marketplace to act at")
     for key in REQUIRED_KEYS[market]:
         if key not in raw:
             errors.append(f"{label}: key {key!r} is required for marketplace {market}")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.runtime.config import AccountConfig
 from core.orders import Order
-from core.ports import ClaimSource, Clock, EventSender, UnitOfWork
+from core.ports import ClaimActions, ClaimSource, Clock, EventSender, UnitOfWork
 from core.sync import Lease
 
 
@@ -27,3 +27,6 @@ class Deps:
     sandbox_orders: Callable[[AccountConfig], list[Order] | None]  # a sandbox's order book
     oms_sender: EventSender | None = None  # the order system's webhook, when configured
     close: Callable[[], None] = _nothing  # frees the database pool
+    # What a person may do at an account's marketplace (by account name): None unless the
+    # account's config switches it on. The caller closes what it gets.
+    claim_actions: Callable[[str], ClaimActions | None] = lambda _: None

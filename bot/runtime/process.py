@@ -147,6 +147,7 @@ class Runtime:
             backlog_threshold=config.alert_backlog_threshold,
             post_interval=settings.post_interval,
             should_stop=self.stop_event.is_set,
+            accept_accounts=config.accept_accounts(),
         )
         self.scheduler = build_scheduler(
             deps,

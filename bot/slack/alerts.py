@@ -14,6 +14,7 @@ from core.outbox import needs_alert
 from core.ports import UnitOfWork
 from core.read_models import AlertSubject, alert_subject
 from core.results import TargetKind, WithdrawalState
+from core.rules import acceptable
 
 METADATA_EVENT: Final = "cancelbot_alert"
 
@@ -26,7 +27,15 @@ class RenderedAlert:
     message: tuple[str, str] | None  # (channel, ts) once posted
 
 
-def render(subject: AlertSubject, *, locale: str, tz: ZoneInfo) -> RenderedAlert:
+def render(
+    subject: AlertSubject,
+    *,
+    locale: str,
+    tz: ZoneInfo,
+    accept_accounts: frozenset[str] = frozenset(),
+) -> RenderedAlert:
+    """`accept_accounts`: accounts where people accept cancel requests at the marketplace
+    from Slack: their open requests get the button, and an alert of their own."""
     if subject.withdrawal is not None:
         view = subject.withdrawal
         blocks, text = build_withdrawal_alert(view.withdrawal, view.origin, locale=locale, tz=tz)
@@ -40,8 +49,12 @@ def render(subject: AlertSubject, *, locale: str, tz: ZoneInfo) -> RenderedAlert
     # not the one they read before; derived from the row, so re-rendering the same state
     # gives the same message.
     changed = result.updated_at if result.updated_at > result.created_at else None
-    blocks, text = build_alert(result, locale=locale, tz=tz, now=changed)
-    return RenderedAlert(blocks, text, needs_alert(result), subject.message)
+    can_accept = result.account in accept_accounts
+    blocks, text = build_alert(
+        result, locale=locale, tz=tz, now=changed, can_accept=can_accept, action=subject.action
+    )
+    wanted = needs_alert(result) or (can_accept and acceptable(result))
+    return RenderedAlert(blocks, text, wanted, subject.message)
 
 
 def render_alert(
@@ -51,10 +64,13 @@ def render_alert(
     *,
     locale: str,
     tz: ZoneInfo,
+    accept_accounts: frozenset[str] = frozenset(),
 ) -> RenderedAlert | None:
     """The alert of a result or withdrawal as the database has it now; None if it is gone."""
     subject = alert_subject(make_uow, target, target_id)
-    return None if subject is None else render(subject, locale=locale, tz=tz)
+    if subject is None:
+        return None
+    return render(subject, locale=locale, tz=tz, accept_accounts=accept_accounts)
 
 
 def alert_metadata(target: TargetKind, target_id: int) -> dict[str, Any]:

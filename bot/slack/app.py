@@ -49,6 +49,7 @@ def create_app(
         locale=settings.locale.value,
         tz=settings.timezone,
         permissions=permissions or Permissions(config.allowed_users, config.allowed_usergroups),
+        claim_actions=deps.claim_actions,
     )
     register(app, ctx)
     return app

@@ -16,6 +16,9 @@ class ActionId(StrEnum):
     CANCEL_CONFIRM = "cancel_confirm"
     CANCEL_DETAILS = "cancel_details"
     CANCEL_UNCONFIRM = "cancel_unconfirm"
+    # Accept a buyer's cancel request at the marketplace; opens CANCEL_ACCEPT_MODAL.
+    # value = str(CancelResult.id)
+    CANCEL_ACCEPT = "cancel_accept"
     # Alert message of one cancel withdrawal. value = str(Withdrawal.id)
     WITHDRAWAL_CONFIRM = "withdrawal_confirm"
     WITHDRAWAL_UNCONFIRM = "withdrawal_unconfirm"
@@ -35,6 +38,7 @@ class CallbackId(StrEnum):
     """`callback_id` of modals; view_submission / view_closed listeners match on it."""
 
     CANCELS_CONFIRM_ALL_MODAL = "cancels_confirm_all_modal"
+    CANCEL_ACCEPT_MODAL = "cancel_accept_modal"  # private_metadata = str(CancelResult.id)
     CS_DETAILS_MODAL = "cs_details_modal"
 
 
@@ -51,6 +55,7 @@ class BlockId(StrEnum):
     ALERT_GUIDANCE = "alert_guidance"
     ALERT_CONFIRMED = "alert_confirmed"
     ALERT_ACTIONS = "alert_actions"
+    ALERT_MARKETPLACE_ACTION = "alert_marketplace_action"  # how an accept at the marketplace went
     WITHDRAWAL_HEADER = "withdrawal_header"
     WITHDRAWAL_BODY = "withdrawal_body"
     WITHDRAWAL_FIELDS = "withdrawal_fields"
@@ -71,6 +76,9 @@ class BlockId(StrEnum):
     CANCELS_ACTIONS = "cancels_actions"  # Confirm selected / Confirm all N
     CANCELS_PAGE_INFO = "cancels_page_info"
     CANCELS_CONFIRM_ALL_TEXT = "cancels_confirm_all_text"
+    ACCEPT_ORDER = "accept_order"  # the accept modal: which order, its shipping state
+    ACCEPT_SCOPE = "accept_scope"  # what the marketplace acts on (receipt, order number…)
+    ACCEPT_OUTCOME = "accept_outcome"  # the accept modal once the marketplace answered
     # Prefix of each /cancels withdrawals row's actions block: `cancels_withdrawal:<id>:<page>`,
     # so a Confirm click there can re-render the list it came from.
     CANCELS_WITHDRAWAL = "cancels_withdrawal"

@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 from bot.i18n import t
-from bot.slack.alerts import METADATA_EVENT, alert_metadata, render
+from bot.slack.alerts import METADATA_EVENT, RenderedAlert, alert_metadata, render
 from bot.slack.blocks import build_backlog_summary, build_digest
 from bot.slack.blocks.common import context
 from bot.slack.blocks.notes import build_thread_note
@@ -39,7 +39,7 @@ from core.delivery import (
 )
 from core.outbox import OutboxItem, OutboxKind, needs_alert
 from core.ports import Clock, UnitOfWork
-from core.read_models import alert_subject
+from core.read_models import AlertSubject, alert_subject
 from core.results import Category, TargetKind
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class Publisher:
         backlog_threshold: int = 20,
         post_interval: float = POST_INTERVAL,
         should_stop: Callable[[], bool] = lambda: False,
+        accept_accounts: frozenset[str] = frozenset(),
     ) -> None:
         self.make_uow = make_uow
         self.client = client
@@ -81,6 +82,7 @@ class Publisher:
         self.timer = timer or SystemTimer()
         self.backlog_threshold = backlog_threshold
         self.should_stop = should_stop
+        self.accept_accounts = accept_accounts
         self.pacer = Pacer(self.timer, post_interval)
         self.worker = OutboxWorker(
             make_uow, clock, should_stop=should_stop, monotonic=self.timer.monotonic
@@ -145,7 +147,7 @@ class Publisher:
         subject = alert_subject(self.make_uow, target, target_id)
         if subject is None or subject.message is not None:
             return "skipped"
-        rendered = render(subject, locale=self.locale, tz=self.tz)
+        rendered = self._render(subject)
         if not rendered.wanted:
             return "skipped"
         # A retry may follow a post that reached Slack but not our database (a crash, a
@@ -175,7 +177,7 @@ class Publisher:
         subject = alert_subject(self.make_uow, target, target_id)
         if subject is None:
             return "skipped"
-        rendered = render(subject, locale=self.locale, tz=self.tz)
+        rendered = self._render(subject)
         if subject.message is not None:
             channel, ts = subject.message
             self._call(
@@ -209,6 +211,7 @@ class Publisher:
             _parse_time(item.payload.get("at")),
             locale=self.locale,
             tz=self.tz,
+            detail=str(item.payload.get("detail") or ""),
         )
         self._call(
             "chat.postMessage",
@@ -261,6 +264,9 @@ class Publisher:
         return "summarized"
 
     # --- Slack calls --------------------------------------------------------------------
+
+    def _render(self, subject: AlertSubject) -> RenderedAlert:
+        return render(subject, locale=self.locale, tz=self.tz, accept_accounts=self.accept_accounts)
 
     def _post(self, blocks: list[dict[str, Any]], text: str) -> None:
         self._call(

@@ -130,6 +130,7 @@ def make_publisher(
     threshold: int = 20,
     locale: str = "en",
     timeout: int = 5,
+    accept_accounts: frozenset[str] = frozenset(),
 ) -> Publisher:
     return Publisher(
         deps.make_uow,
@@ -140,6 +141,7 @@ def make_publisher(
         clock=fake_time,
         timer=fake_time,
         backlog_threshold=threshold,
+        accept_accounts=accept_accounts,
     )
 
 

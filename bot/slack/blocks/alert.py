@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.i18n import format_datetime, t
@@ -24,9 +24,12 @@ from bot.slack.blocks.common import (
     section,
     stored_id,
     when,
+    who,
 )
 from bot.slack.ids import ActionId, BlockId
+from core.marketplace_actions import ActionState, MarketplaceAction
 from core.results import CancelResult
+from core.rules import acceptable
 
 
 def build_alert(
@@ -36,8 +39,14 @@ def build_alert(
     tz: ZoneInfo,
     account_label: str | None = None,
     now: datetime | None = None,
+    can_accept: bool = False,
+    action: MarketplaceAction | None = None,
 ) -> tuple[list[Block], str]:
     """Blocks and notification text of `result`'s alert, confirmed or not.
+
+    `can_accept`: the result's account lets people accept a cancel request at the
+    marketplace, so an open request offers "Accept at marketplace" first; `action` is how
+    an accept went, shown as its own line.
 
     `account_label` replaces the account's code in the text (e.g. "쿠팡 본점");
     `now`, when given, is shown as the time the message was last rendered, so people can
@@ -101,6 +110,12 @@ def build_alert(
     if now is not None:
         about.append(t(locale, "alert.updated", at=format_datetime(now, tz)))
     blocks.append(context(SEPARATOR.join(about)))
+    if action is not None:
+        blocks.append(
+            context(action_line(action, locale, tz), block_id=BlockId.ALERT_MARKETPLACE_ACTION)
+        )
+    offer = can_accept and offers_accept(result, action)
+    first = [button(t(locale, "button.accept"), ActionId.CANCEL_ACCEPT, result_id)] if offer else []
 
     blocks += confirmation_blocks(
         confirmed_by=result.confirmed_by,
@@ -113,6 +128,7 @@ def build_alert(
         tz=tz,
         confirmed_block_id=BlockId.ALERT_CONFIRMED,
         actions_block_id=BlockId.ALERT_ACTIONS,
+        first=first,
     )
 
     text = t(
@@ -149,6 +165,24 @@ def _warnings(result: CancelResult, locale: str) -> list[str]:
     if result.cancel_qty is None:
         warnings.append(t(locale, "alert.qty_unknown_warning"))
     return warnings
+
+
+def offers_accept(result: CancelResult, action: MarketplaceAction | None) -> bool:
+    """Whether "Accept at marketplace" is offered on `result` (its account switched on):
+    a cancel request on a held order, not yet accepted (again after a failure)."""
+    return acceptable(result) and (action is None or action.state is ActionState.FAILED)
+
+
+def action_line(action: MarketplaceAction, locale: str, tz: tzinfo) -> str:
+    """How an accept at the marketplace went, with who and when (and the marketplace's own
+    words when it did not take)."""
+    return t(
+        locale,
+        f"accept.state.{action.state.value}",
+        who=who(action.by),
+        at=when(action.finished_at or action.at, locale, tz),
+        error=safe(action.error or "-", SHORT_PRODUCT_MAX * 4),
+    )
 
 
 def _guidance(result: CancelResult) -> str:

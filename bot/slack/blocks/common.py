@@ -7,6 +7,7 @@ model classes to validate them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any, Final
 
@@ -203,9 +204,10 @@ def confirmation_blocks(
     tz: tzinfo,
     confirmed_block_id: str,
     actions_block_id: str,
+    first: Sequence[Block] = (),
 ) -> list[Block]:
     """An alert's tail: "✅ confirmed by … at …" with Undo, or the Confirm button; the
-    C/S details button either way."""
+    C/S details button either way. `first`: buttons that come before them."""
     if confirmed_by is not None:
         line = t(
             locale, "alert.confirmed", who=who(confirmed_by), at=when(confirmed_at, locale, tz)
@@ -213,7 +215,7 @@ def confirmation_blocks(
         undo = button(t(locale, "button.undo"), undo_action, item_id)
         return [
             context(line, block_id=confirmed_block_id),
-            actions(undo, details, block_id=actions_block_id),
+            actions(*first, undo, details, block_id=actions_block_id),
         ]
     confirm = button(t(locale, "button.confirm"), confirm_action, item_id, style="primary")
-    return [actions(confirm, details, block_id=actions_block_id)]
+    return [actions(*first, confirm, details, block_id=actions_block_id)]

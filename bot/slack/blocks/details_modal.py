@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Final
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.i18n import format_datetime, t
+from bot.slack.blocks.alert import action_line, offers_accept
 from bot.slack.blocks.common import (
     Block,
+    button,
     category_label,
     divider,
     escape,
@@ -28,7 +30,8 @@ from bot.slack.blocks.common import (
     who,
 )
 from bot.slack.blocks.limits import SECTION_TEXT_MAX
-from bot.slack.ids import BlockId, CallbackId
+from bot.slack.ids import ActionId, BlockId, CallbackId
+from core.marketplace_actions import MarketplaceAction
 from core.orders import Order
 from core.results import CancelResult, CsHistoryEntry, Withdrawal, WithdrawalState
 
@@ -52,8 +55,14 @@ def build_details_modal(
     tz: ZoneInfo,
     oms_order_url: str | None,
     seller_page_urls: Mapping[str, str],
+    actions: Mapping[int, MarketplaceAction] | None = None,
+    accept_accounts: Collection[str] = (),
 ) -> dict[str, Any]:
     """A `views.open` view of everything known about one order.
+
+    `actions` (by result id) adds how an accept at the marketplace went under a result;
+    a result of an account in `accept_accounts` that can still be accepted gets the
+    button.
 
     `oms_order_url` and the `seller_page_urls` values (keyed by marketplace code) are URL
     templates with `{management_no}` and `{marketplace_order_id}` placeholders.
@@ -83,8 +92,17 @@ def build_details_modal(
     blocks += [divider(), section(mrkdwn(t(locale, "details.results")))]
     if not results:
         blocks.append(section(mrkdwn(t(locale, "details.results_empty"))))
+    actions = actions or {}
     for result in results[:MAX_RESULTS]:
-        blocks.append(section(mrkdwn(_result_text(result, locale, tz))))
+        action = actions.get(result.id or 0)
+        text = _result_text(result, locale, tz)
+        if action is not None:
+            text += "\n" + action_line(action, locale, tz)
+        accessory = None
+        if result.account in accept_accounts and offers_accept(result, action):
+            label = t(locale, "button.accept")
+            accessory = button(label, ActionId.CANCEL_ACCEPT, str(result.id))
+        blocks.append(section(mrkdwn(text), accessory=accessory))
     blocks += _more(len(results) - MAX_RESULTS, locale)
 
     if withdrawals:

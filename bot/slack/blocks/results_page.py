@@ -7,10 +7,11 @@ takes 8 + PAGE_SIZE of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import tzinfo
 
 from bot.i18n import format_datetime, t
+from bot.slack.blocks.alert import action_line, offers_accept
 from bot.slack.blocks.cancels_common import PAGE_SIZE, ListKind, PageState, page_info, top_blocks
 from bot.slack.blocks.common import (
     SEPARATOR,
@@ -32,6 +33,7 @@ from bot.slack.blocks.common import (
     who,
 )
 from bot.slack.ids import ActionId, BlockId
+from core.marketplace_actions import MarketplaceAction
 from core.queries import Page
 from core.results import CancelResult
 
@@ -58,8 +60,14 @@ def build_results_page(
     locale: str,
     tz: tzinfo,
     notice: Sequence[str] = (),
+    marketplace_actions: Mapping[int, MarketplaceAction] | None = None,
+    accept_accounts: Collection[str] = (),
 ) -> tuple[list[Block], str]:
     """Blocks and fallback text of one results page.
+
+    `marketplace_actions` (by result id) shows how an accept at the marketplace went under
+    its row; a row of an account in `accept_accounts` that can still be accepted gets the
+    button (at most two blocks more per row: still far below the 50).
 
     `words` is the filter in canonical words; `unconfirmed` how many of `page.total`
     results (up to `page.snapshot_id`) are unconfirmed: what Confirm all would confirm.
@@ -82,6 +90,12 @@ def build_results_page(
                 ),
             )
         )
+        done = (marketplace_actions or {}).get(result.id or 0)
+        if done is not None:
+            blocks.append(context(action_line(done, locale, tz)))
+        if result.account in accept_accounts and offers_accept(result, done):
+            label = t(locale, "button.accept")
+            blocks.append(actions(button(label, ActionId.CANCEL_ACCEPT, str(result.id))))
 
     selectable = [r for r in items if not r.confirmed]
     buttons = []

@@ -86,7 +86,14 @@ def refresh_message(
     ref = message_ref(body)
     if ref is None or not _is_alert(ctx, body, target, item_id, ref):
         return
-    rendered = render_alert(ctx.make_uow, target, item_id, locale=ctx.locale, tz=ctx.tz)
+    rendered = render_alert(
+        ctx.make_uow,
+        target,
+        item_id,
+        locale=ctx.locale,
+        tz=ctx.tz,
+        accept_accounts=ctx.accept_accounts,
+    )
     if rendered is None:
         return
     try:

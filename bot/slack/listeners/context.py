@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot.runtime.config import Config
 from bot.slack.listeners.permissions import Permissions
 from core.errors import InvalidInput
-from core.ports import Clock, UnitOfWork
+from core.ports import ClaimActions, Clock, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,12 @@ class ListenerContext:
     locale: str
     tz: ZoneInfo
     permissions: Permissions
+    # An account's actions at its marketplace, when its config switches them on.
+    claim_actions: Callable[[str], ClaimActions | None] = lambda _: None
+
+    @property
+    def accept_accounts(self) -> frozenset[str]:
+        return self.config.accept_accounts()
 
 
 def user_id(body: Mapping[str, Any]) -> str:

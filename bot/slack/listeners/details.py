@@ -46,4 +46,6 @@ def details_view(ctx: ListenerContext, result_id: int) -> dict[str, Any]:
         tz=ctx.tz,
         oms_order_url=ctx.config.oms_order_url,
         seller_page_urls=ctx.config.seller_page_urls,
+        actions=details.actions,
+        accept_accounts=ctx.accept_accounts,
     )

@@ -74,3 +74,16 @@ def test_the_cycle_finder_finds_the_cycle_core_once_had() -> None:
     cycle = find_cycle(graph)
     assert cycle is not None and cycle[0] == cycle[-1]
     assert set(cycle) == {"core.ports", "core.sync", "core.services"}
+
+
+def test_every_core_module_has_its_place_in_the_layers() -> None:
+    """A module left out of the layers contract would be checked by nothing."""
+    import tomllib
+
+    config = tomllib.loads((CORE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    [layers] = [c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"]
+    listed = {
+        name.strip() for layer in layers["layers"] for name in layer.replace("|", ":").split(":")
+    }
+    modules = {f"core.{p.stem}" for p in CORE.glob("*.py") if p.stem != "__init__"}
+    assert modules - listed == set()

@@ -21,8 +21,13 @@ def test_required_ids_have_exactly_these_values() -> None:
         "cancels_page_next",
         "cancels_withdrawal_confirm",
         "cancels_withdrawal_unconfirm",
+        "cancel_accept",
     }
-    assert {c.value for c in CallbackId} == {"cancels_confirm_all_modal", "cs_details_modal"}
+    assert {c.value for c in CallbackId} == {
+        "cancels_confirm_all_modal",
+        "cs_details_modal",
+        "cancel_accept_modal",
+    }
 
 
 @pytest.mark.parametrize("enum", [ActionId, CallbackId, BlockId])

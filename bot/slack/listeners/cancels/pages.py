@@ -59,6 +59,8 @@ def unconfirmed_count(ctx: ListenerContext, flt: CancelFilter, page: Page[Cancel
 def results_message(
     ctx: ListenerContext, flt: CancelFilter, view: ResultsView, notice: Sequence[str] = ()
 ) -> tuple[list[Block], str]:
+    ids = [r.id for r in view.page.items if r.id is not None]
+    done = read_models.marketplace_actions(ctx.make_uow, ids)
     return build_results_page(
         view.page,
         words_of(flt),
@@ -66,6 +68,8 @@ def results_message(
         locale=ctx.locale,
         tz=ctx.tz,
         notice=notice,
+        marketplace_actions=done,
+        accept_accounts=ctx.accept_accounts,
     )
 
 
