@@ -14,6 +14,7 @@ from adapters.db.coordination import (
     SqlOutboxRepository,
     SqlSyncStateRepository,
 )
+from adapters.db.quarantine import SqlQuarantineRepository
 from adapters.db.repositories import (
     SqlAuditLog,
     SqlHistoryRepository,
@@ -28,6 +29,7 @@ from core.ports import (
     HistoryRepository,
     OrderRepository,
     OutboxRepository,
+    QuarantineRepository,
     ResultRepository,
     SyncStateRepository,
     WithdrawalRepository,
@@ -46,6 +48,7 @@ class SqlAlchemyUnitOfWork:
     sync: SyncStateRepository
     outbox: OutboxRepository
     alerts: AlertMessageRepository
+    quarantine: QuarantineRepository
     session: Session
 
     def __init__(
@@ -65,6 +68,7 @@ class SqlAlchemyUnitOfWork:
         self.sync = SqlSyncStateRepository(self.session)
         self.outbox = SqlOutboxRepository(self.session)
         self.alerts = SqlAlertMessageRepository(self.session)
+        self.quarantine = SqlQuarantineRepository(self.session)
         return self
 
     def __exit__(
