@@ -121,7 +121,8 @@ class MarketplaceHttp:
         # the error goes to sync_state.last_error and /healthz, where no log filter masks it.
         self._secrets = sorted({v for v in secrets if len(v) >= 4}, key=len, reverse=True)
 
-    def _redact(self, text: str) -> str:
+    def redact(self, text: str) -> str:
+        """`text` with this account's credentials masked."""
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
@@ -228,10 +229,10 @@ class MarketplaceHttp:
     ) -> MarketplaceError:
         """A MarketplaceError about this account; adapters use it for problems they find."""
         return MarketplaceError(
-            self._redact(f"{self.marketplace}: {message}"),
+            self.redact(f"{self.marketplace}: {message}"),
             account=self.account,
             request=request,
-            code=self._redact(code),
+            code=self.redact(code),
             status=status,
             retryable=retryable,
         )
@@ -239,7 +240,7 @@ class MarketplaceHttp:
     def _parse(self, response: httpx.Response, parse: Callable[[JsonNode], T], label: str) -> T:
         status = response.status_code
         try:
-            payload = response.json()
+            payload = response.json(parse_int=_int_or_text)
         except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
             # The body itself is not quoted: answers carry customers' names and addresses.
             raise self.error(f"response is not valid JSON ({exc})", label, status=status) from None
@@ -257,6 +258,12 @@ class MarketplaceHttp:
         # The reason adds news only when it is more than the status (a 429, retries spent).
         text = (f"{message} ({reason})" if transient else message) if message else reason
         return self.error(text, label, code=code, status=outcome.status_code, retryable=transient)
+
+
+def _int_or_text(digits: str) -> int | str:
+    """A JSON integer; one too long for int() (4,300 digits) stays text, so the record
+    holding it is set aside instead of the whole body failing."""
+    return int(digits) if len(digits) <= 4000 else digits
 
 
 class HttpClaimSource(ABC):
