@@ -173,6 +173,9 @@ _KO: Final[dict[str, str]] = {
     "account.last_claim": "마지막 취소 {at}",
     "account.no_claim": "취소 기록 없음",
     "account.error": "⚠️ 마지막 오류: {error}",
+    "account.quarantined": (
+        "⚠️ 저장할 수 없어 격리된 취소 기록 {count}건: `cancelbot quarantine` 으로 확인하세요."
+    ),
     "account.quiet": ("⚠️ {days}일 동안 취소가 보고되지 않았습니다. 연동이 정상인지 확인하세요."),
     "digest.header": "🔔 24시간 넘게 확인되지 않은 항목",
     "digest.summary": (
@@ -470,6 +473,9 @@ _EN: Final[dict[str, str]] = {
     "account.last_claim": "last cancel {at}",
     "account.no_claim": "no cancel seen",
     "account.error": "⚠️ Last error: {error}",
+    "account.quarantined": (
+        "⚠️ {count} claim record(s) set aside, they cannot be stored: see `cancelbot quarantine`."
+    ),
     "account.quiet": (
         "⚠️ No cancel reported in {days} days. Check that the connection still works."
     ),
