@@ -117,11 +117,6 @@ def listing(make_uow: Callable[[], UnitOfWork], limit: int = LIST_MAX) -> list[Q
         return uow.quarantine.listing(limit)
 
 
-def counts(make_uow: Callable[[], UnitOfWork]) -> dict[str, int]:
-    with make_uow() as uow:
-        return uow.quarantine.count_by_account()
-
-
 class RetryStatus(StrEnum):
     STORED = "stored"  # came back clean (or, from a file, is now storable) and was applied
     GONE = "gone"  # its window no longer reports it: a later sync sees it where it moved

@@ -142,7 +142,7 @@ COMMON_KEYS: dict[str, Check] = {
     "name": text(ACCOUNT_MAX),
     "marketplace": text(16),
     "base_url": url,
-    "interval_seconds": whole(10, 86_400),
+    "interval_seconds": whole(2, 86_400),  # the scheduler runs nothing more often
     "lookback_days": whole(1, 90),
     "overlap_minutes": whole(0, 1440),
     "rate_limit_per_second": number(0, 1000),
