@@ -211,6 +211,9 @@ _KO: Final[dict[str, str]] = {
     "account.last_claim": "마지막 취소 {at}",
     "account.no_claim": "취소 기록 없음",
     "account.error": "⚠️ 마지막 오류: {error}",
+    "account.quarantined": (
+        "⚠️ 저장할 수 없어 격리된 취소 기록 {count}건: `cancelbot quarantine` 으로 확인하세요."
+    ),
     "account.quiet": ("⚠️ {days}일 동안 취소가 보고되지 않았습니다. 연동이 정상인지 확인하세요."),
     "digest.header": "🔔 24시간 넘게 확인되지 않은 항목",
     "digest.summary": (
@@ -350,6 +353,8 @@ _KO: Final[dict[str, str]] = {
         "날짜가 잘못되었습니다. 실제 있는 날짜를 YYYY-MM-DD 형식으로 쓰세요."
     ),
     "cancels.reason.date_order": "시작일(from)이 종료일(to)보다 늦습니다.",
+    "cancels.reason.date_range": "1970-01-01부터 2199-12-31 사이의 날짜를 쓰세요.",
+    "cancels.reason.bad_value": "{name}: 값이 너무 길거나 쓸 수 없는 문자가 들어 있습니다.",
     "cancels.reason.no_ids": "취소결과 ID를 하나 이상 적으세요.",
     "cancels.reason.too_many_ids": (
         "한 번에 최대 {max}개까지 처리할 수 있습니다. 더 많으면 전체 확인을 쓰세요."
@@ -360,6 +365,9 @@ _KO: Final[dict[str, str]] = {
     "cancels.bad_state": "⚠️ 이 버튼의 정보가 올바르지 않습니다. `/cancels` 로 다시 조회하세요.",
     "cancels.filter_too_long": "⚠️ 필터가 너무 깁니다. 더 짧게 입력하세요.",
     "cancels.export_sent": "📎 취소결과 {count}건을 CSV 파일로 DM에 보냈습니다.",
+    "cancels.export_not_allowed": (
+        "내보내기 권한이 없습니다. 파일은 보내지 않았습니다. 관리자에게 문의하세요."
+    ),
     "cancels.export_capped": (
         "조건에 맞는 {total}건 중 처음 {count}건만 담았습니다. 필터를 좁혀 나눠 내보내세요."
     ),
@@ -590,6 +598,9 @@ _EN: Final[dict[str, str]] = {
     "account.last_claim": "last cancel {at}",
     "account.no_claim": "no cancel seen",
     "account.error": "⚠️ Last error: {error}",
+    "account.quarantined": (
+        "⚠️ {count} claim record(s) set aside, they cannot be stored: see `cancelbot quarantine`."
+    ),
     "account.quiet": (
         "⚠️ No cancel reported in {days} days. Check that the connection still works."
     ),
@@ -739,6 +750,8 @@ _EN: Final[dict[str, str]] = {
     "cancels.reason.needs_value": "{name}: needs a value.",
     "cancels.reason.bad_date": "Bad date: write a real date as YYYY-MM-DD.",
     "cancels.reason.date_order": "The from date is after the to date.",
+    "cancels.reason.date_range": "Use a date from 1970-01-01 to 2199-12-31.",
+    "cancels.reason.bad_value": "{name}: the value is too long or holds characters not allowed.",
     "cancels.reason.no_ids": "Give at least one cancel result id.",
     "cancels.reason.too_many_ids": "At most {max} ids at a time; use Confirm all for more.",
     "cancels.reason.bad_id": "Not a cancel result id: use a number like 12.",
@@ -747,6 +760,9 @@ _EN: Final[dict[str, str]] = {
     "cancels.bad_state": "⚠️ This button's data is not valid. Run `/cancels` again.",
     "cancels.filter_too_long": "⚠️ The filter is too long. Make it shorter.",
     "cancels.export_sent": "📎 Sent {count} cancel results as a CSV file to your DM.",
+    "cancels.export_not_allowed": (
+        "You are not allowed to export results here. No file was sent. Ask an admin."
+    ),
     "cancels.export_capped": (
         "Only the first {count} of the {total} matching results are in it; narrow the "
         "filter to export the rest."

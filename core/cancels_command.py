@@ -3,13 +3,16 @@ parser: core.queries); subcommands have English and Korean names."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from core.errors import InvalidFilter, InvalidInput
 from core.queries import USAGE, CancelFilter, parse_filter
+from core.storable import is_row_id
 
 MAX_IDS = 50
+_ID = re.compile(r"[0-9]{1,10}")
 
 
 class Action(StrEnum):
@@ -76,12 +79,19 @@ def _ids(action: Action, words: list[str]) -> tuple[int, ...]:
     out: list[int] = []
     for word in words:
         text = word.lstrip("#").rstrip(",")
-        if not text.isdigit() or int(text) <= 0 or len(text) > 12:
+        # ASCII digits only ("²".isdigit() is true), short enough for int(), and an id a
+        # row can have: anything else is a usage answer, never a database error.
+        if not _ID.fullmatch(text) or not is_row_id(int(text)):
+            shown = word if len(word) <= 20 else word[:20] + "…"
             raise CommandError(
-                f'"{word}" is not a result id (a number like 12)', word, form, "bad_id"
+                f'"{shown}" is not a result id (a number like 12)', shown, form, "bad_id"
             )
         out.append(int(text))
     return tuple(dict.fromkeys(out))
+
+
+def _looks_like_id(word: str) -> bool:
+    return word.lstrip("#")[:1].isdigit()
 
 
 def parse_command(text: str) -> Command:
@@ -92,7 +102,7 @@ def parse_command(text: str) -> Command:
     head, rest = words[0], words[1:]
     action = SUBCOMMANDS.get(head.lower(), SUBCOMMANDS.get(head))
     # 확인 alone or before filter words is the filter word (confirmed); before ids, the verb.
-    if action is Action.CONFIRM and head == "확인" and not (rest and rest[0].lstrip("#").isdigit()):
+    if action is Action.CONFIRM and head == "확인" and not (rest and _looks_like_id(rest[0])):
         action = None
     try:
         if action is None:

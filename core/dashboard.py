@@ -34,6 +34,7 @@ class AttentionCounts:
 class AccountStatus:
     state: SyncState
     order_count: int  # orders of the account's marketplace in the order book
+    quarantined: int = 0  # its claim records set aside (core.quarantine)
 
 
 def attention(make_uow: Callable[[], UnitOfWork]) -> AttentionCounts:
@@ -81,6 +82,8 @@ class Health:
     accounts: list[AccountStatus]  # every account that ever synced, by name
     slack: Backlog
     oms_webhook: Backlog
+    # Set-aside records by account, claims files' accounts (that never synced) included.
+    quarantined: dict[str, int] = field(default_factory=dict)
 
     def account(self, name: str) -> AccountStatus | None:
         return next((a for a in self.accounts if a.state.account == name), None)
@@ -94,8 +97,12 @@ def health(make_uow: Callable[[], UnitOfWork]) -> Health:
         slack = Backlog(uow.outbox.pending_count(SLACK_KINDS), uow.outbox.last_error(SLACK_KINDS))
         webhook = [OutboxKind.WEBHOOK]
         oms = Backlog(uow.outbox.pending_count(webhook), uow.outbox.last_error(webhook))
-    accounts = [AccountStatus(s, orders.get(s.marketplace, 0)) for s in states]
-    return Health(accounts, slack, oms)
+        quarantined = uow.quarantine.count_by_account()
+    accounts = [
+        AccountStatus(s, orders.get(s.marketplace, 0), quarantined.get(s.account, 0))
+        for s in states
+    ]
+    return Health(accounts, slack, oms, quarantined)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Orders as JSON (POST /api/orders): the orders-CSV fields, validated as a whole batch."""
+"""Orders as JSON (POST /api/orders): the orders-CSV fields, validated as a whole batch.
+
+Whatever a client sends is answered by a list of problems naming the row and the field,
+never by a server error: every value is checked against what the database holds
+(core.storable) the same way on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from core.csv_import import ORDER_FIELDS, RowError, order_from_mapping
 from core.orders import Order
 
 MAX_BATCH = 10_000
+MAX_ERRORS = 200  # problems reported per request: enough to fix a batch, not a flood
+FIELD_SHOWN = 64  # characters of an unknown field name quoted back
 ALLOWED = set(ORDER_FIELDS) | {"force"}
 
 
@@ -20,13 +26,21 @@ class BatchError:
     error: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"index": self.index, "field": self.field, "error": self.error}
+        field = None if self.field is None else _printable(self.field[:FIELD_SHOWN])
+        return {"index": self.index, "field": field, "error": _printable(self.error)}
+
+
+def _printable(text: str) -> str:
+    """Text a JSON answer can carry as UTF-8 (a lone surrogate cannot be encoded)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True)
 class OrderBatch:
     orders: list[Order]
-    forced: set[str]  # management numbers sent with "force": true
+    # Management numbers sent with "force": true. A management number is on one row only
+    # (a second row is refused), so force belongs to exactly the row that carries it.
+    forced: set[str]
     index_of: dict[str, int]  # management number -> its position
 
 
@@ -44,6 +58,7 @@ def parse_order_batch(payload: Any, tz: tzinfo) -> OrderBatch | list[BatchError]
         if not isinstance(row, dict):
             errors.append(BatchError(index, None, "each order must be a JSON object"))
             continue
+        found_before = len(errors)
         unknown = sorted(set(row) - ALLOWED)
         for key in unknown:
             errors.append(BatchError(index, key, "unknown field"))
@@ -59,7 +74,7 @@ def parse_order_batch(payload: Any, tz: tzinfo) -> OrderBatch | list[BatchError]
                 errors.append(BatchError(index, key, "must be a string or a number"))
             else:
                 fields[key] = str(value).strip()
-        if unknown:
+        if len(errors) > found_before:
             continue
         try:
             order = order_from_mapping(fields, tz)
@@ -75,4 +90,7 @@ def parse_order_batch(payload: Any, tz: tzinfo) -> OrderBatch | list[BatchError]
         index_of[order.management_no] = index
         if force is True:
             forced.add(order.management_no)
+    if len(errors) > MAX_ERRORS:
+        more = BatchError(None, None, f"… and {len(errors) - MAX_ERRORS} more problems")
+        errors = [*errors[:MAX_ERRORS], more]
     return errors or OrderBatch(orders, forced, index_of)

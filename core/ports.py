@@ -30,6 +30,7 @@ from core.results import (
     Withdrawal,
 )
 from core.rules import LineIds
+from core.set_aside import QuarantinedRecord, SetAside
 from core.sync_state import SyncState
 
 
@@ -43,6 +44,9 @@ class ClaimSource(Protocol):
     account: str
     marketplace: str
     max_window: timedelta  # the longest window the marketplace accepts in one query
+    # Records the source could not read without guessing, kept for a person (the
+    # quarantine); appended once a window is complete, so the list grows across fetches.
+    set_aside: list[SetAside]
 
     def fetch_claims(self, start: datetime, end: datetime) -> Sequence[Claim]: ...
 
@@ -323,6 +327,29 @@ class AlertMessageRepository(Protocol):
     ) -> None: ...
 
 
+class QuarantineRepository(Protocol):
+    """Set-aside records, one per QuarantineKey (core.set_aside)."""
+
+    def keep(self, records: Sequence[SetAside], now: datetime) -> None:
+        """Insert each record, or update the one with its key: reason, raw, last seen (now),
+        times seen + 1 and its window."""
+        ...
+
+    def for_claims(self, account: str, claim_ids: Collection[str]) -> list[QuarantinedRecord]:
+        """The account's records whose claim id is one of these."""
+        ...
+
+    def get_many(self, ids: Collection[int]) -> list[QuarantinedRecord]: ...
+
+    def remove(self, ids: Collection[int]) -> None: ...
+
+    def listing(self, limit: int) -> list[QuarantinedRecord]:
+        """Newest sightings first."""
+        ...
+
+    def count_by_account(self) -> dict[str, int]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls everything back.
 
@@ -342,6 +369,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     alerts: AlertMessageRepository
     actions: ActionRepository
+    quarantine: QuarantineRepository
 
     def __enter__(self) -> Self: ...
 

@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 from core.claims import MARKETPLACE_KOREAN, ClaimState, ClaimType, Marketplace
 from core.errors import InvalidFilter
 from core.orders import OrderStatus, Phase
+from core.storable import ID_MAX, TIME_MAX, TIME_MIN, id_problem
 
 T = TypeVar("T")
 
@@ -139,19 +140,25 @@ def _many(word: str, key: str, value: str, table: dict[str, T]) -> frozenset[T]:
 
 
 def _date(word: str, value: str) -> date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise _bad(word, "bad date (use YYYY-MM-DD)", "bad_date")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise _bad(word, "bad date (use YYYY-MM-DD)", "bad_date") from None
+    # Results are dated within what cancelbot stores; 0001-01-01 cannot even become UTC.
+    if not TIME_MIN.date() <= day < TIME_MAX.date():
+        first, last = TIME_MIN.date(), TIME_MAX.date() - timedelta(days=1)
+        raise _bad(word, f"date out of range (use {first} to {last})", "date_range")
+    return day
 
 
 def parse_filter(words: str | Sequence[str], base: CancelFilter | None = None) -> CancelFilter:
     """Parse filter words (English `key:value` or Korean words) into a CancelFilter.
 
     Raises InvalidFilter quoting the bad word and listing the valid forms. Never anything
-    else: /cancels feeds it whatever a person typed.
+    else: /cancels feeds it whatever a person typed. Whatever it returns can be asked of the
+    database (dates it can convert, an order number a column can hold).
     """
     tokens: Iterable[str] = words.split() if isinstance(words, str) else words
     f = base or CancelFilter()
@@ -219,6 +226,10 @@ def _apply_word(f: CancelFilter, word: str) -> CancelFilter:
                 "order: needs a management number or marketplace order number",
                 "needs_value",
                 "order",
+            )
+        if id_problem(value.strip(), ID_MAX):  # no order number is longer, or holds a NUL
+            raise _bad(
+                word, f"order: not a number of at most {ID_MAX} characters", "bad_value", key
             )
         return replace(f, order=value.strip())
     raise _bad(word, "unknown filter word", "unknown_filter_word")

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from core.apply import ApplyStats, apply_batch
+from core import quarantine
+from core.apply import ApplyStats
 from core.claims import Claim
 from core.errors import CancelbotError
 from core.ports import ClaimSource, Clock, UnitOfWork
@@ -138,7 +139,9 @@ def _sync_window(
             if first:
                 fetched.extend(page)
             for i in range(0, len(page), APPLY_BATCH):
-                stats += apply_batch(uow, page[i : i + APPLY_BATCH], now)
+                batch = page[i : i + APPLY_BATCH]
+                stats += quarantine.apply_storable(uow, batch, now, window=(start, end))
+        quarantine.keep_set_aside(uow, source, (start, end), now)
         newest = max((c.claimed_at for c in fetched), default=None)
         uow.sync.set_watermark(state.account, state.marketplace, end, newest)
         return stats

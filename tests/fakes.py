@@ -42,6 +42,7 @@ from core.results import (
     WithdrawalState,
 )
 from core.rules import LineIds
+from core.set_aside import QuarantinedRecord, QuarantineKey, SetAside
 from core.sync_state import SyncState
 
 T = TypeVar("T")
@@ -82,6 +83,7 @@ class FakeStore:
     outbox: dict[int, _OutboxRow] = field(default_factory=dict)
     alerts: dict[tuple[TargetKind, int], tuple[str, str]] = field(default_factory=dict)
     actions: dict[tuple[str, str, str, str], MarketplaceAction] = field(default_factory=dict)
+    quarantine: dict[QuarantineKey, QuarantinedRecord] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     commits: int = 0
 
@@ -584,6 +586,52 @@ class FakeActions:
         return {a.result_id: _copy(a) for a in self.data.values() if a.result_id in result_ids}
 
 
+class FakeQuarantine:
+    def __init__(self, store: FakeStore, data: dict[QuarantineKey, QuarantinedRecord]) -> None:
+        self.store = store
+        self.data = data
+
+    def keep(self, records: Sequence[SetAside], now: datetime) -> None:
+        for r in records:
+            key = r.key
+            known = self.data.get(key)
+            start, end = r.window if r.window else (None, None)
+            self.data[key] = QuarantinedRecord(
+                id=known.id if known else next(self.store.ids),
+                account=key.account,
+                marketplace=r.marketplace,
+                claim_id=key.claim_id,
+                line=key.line,
+                reason=r.reason,
+                raw=r.raw,
+                first_seen_at=known.first_seen_at if known else now,
+                last_seen_at=now,
+                times_seen=known.times_seen + 1 if known else 1,
+                window_start=start,
+                window_end=end,
+            )
+
+    def for_claims(self, account: str, claim_ids: Collection[str]) -> list[QuarantinedRecord]:
+        wanted = set(claim_ids)
+        return [r for r in self.data.values() if r.account == account and r.claim_id in wanted]
+
+    def get_many(self, ids: Collection[int]) -> list[QuarantinedRecord]:
+        wanted = set(ids)
+        return sorted((r for r in self.data.values() if r.id in wanted), key=lambda r: r.id)
+
+    def remove(self, ids: Collection[int]) -> None:
+        gone = set(ids)
+        for key in [k for k, r in self.data.items() if r.id in gone]:
+            del self.data[key]
+
+    def listing(self, limit: int) -> list[QuarantinedRecord]:
+        ordered = sorted(self.data.values(), key=lambda r: (r.last_seen_at, r.id), reverse=True)
+        return ordered[:limit]
+
+    def count_by_account(self) -> dict[str, int]:
+        return dict(Counter(r.account for r in self.data.values()))
+
+
 class FakeUnitOfWork:
     """core.ports.UnitOfWork over a FakeStore: works on a copy, written back on commit."""
 
@@ -636,6 +684,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(self.store, w["outbox"])
         self.alerts = FakeAlerts(w["alerts"])
         self.actions = FakeActions(self.store, w["actions"])
+        self.quarantine = FakeQuarantine(self.store, w["quarantine"])
 
 
 def fake_uow_factory(

@@ -222,3 +222,28 @@ class MarketplaceActionRow(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     http_status: Mapped[int | None] = mapped_column(Integer)
     write_calls: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuarantineRow(Base):
+    """A claim record set aside for a person (core.set_aside): one per account, claim id
+    and line. Its columns take whatever screening refused, so keys are kept short by
+    core.set_aside.key_text and `raw` is capped at 4 KB."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (
+        UniqueConstraint("account", "claim_id", "line", name="uq_quarantine_record"),
+        Index("ix_quarantine_last_seen_at", "last_seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    marketplace: Mapped[str] = mapped_column(String(16))
+    claim_id: Mapped[str] = mapped_column(String(128))
+    line: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    times_seen: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime | None]
+    window_end: Mapped[datetime | None]

@@ -15,6 +15,7 @@ from adapters.db.coordination import (
     SqlOutboxRepository,
     SqlSyncStateRepository,
 )
+from adapters.db.quarantine import SqlQuarantineRepository
 from adapters.db.repositories import (
     SqlAuditLog,
     SqlHistoryRepository,
@@ -30,6 +31,7 @@ from core.ports import (
     HistoryRepository,
     OrderRepository,
     OutboxRepository,
+    QuarantineRepository,
     ResultRepository,
     SyncStateRepository,
     WithdrawalRepository,
@@ -49,6 +51,7 @@ class SqlAlchemyUnitOfWork:
     outbox: OutboxRepository
     alerts: AlertMessageRepository
     actions: ActionRepository
+    quarantine: QuarantineRepository
     session: Session
 
     def __init__(
@@ -75,6 +78,7 @@ class SqlAlchemyUnitOfWork:
         self.outbox = SqlOutboxRepository(self.session)
         self.alerts = SqlAlertMessageRepository(self.session)
         self.actions = SqlActionRepository(self.session)
+        self.quarantine = SqlQuarantineRepository(self.session)
         return self
 
     def __exit__(

@@ -1,19 +1,23 @@
 """Helpers for adapters: merging one claim seen in several lists of one fetch, and the
-records an adapter sets aside instead of guessing."""
+records an adapter sets aside instead of guessing (core.set_aside.SetAside, each source's
+`set_aside` list; the sync keeps them in the quarantine)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import datetime
 
 from core.claims import Claim, ClaimKey, ClaimState
+from core.set_aside import RAW_LIMIT, SetAside, cap_utf8, raw_text, reason_text
 
 log = logging.getLogger(__name__)
 
 # States only move forward (core.rules.next_state): the later one is the news.
 _STATE_RANK = {ClaimState.REQUESTED: 0, ClaimState.COMPLETED: 1, ClaimState.WITHDRAWN: 2}
-RAW_LIMIT = 4096  # bytes of a set-aside record kept (UTF-8): enough for a person to read it
+cap_raw = cap_utf8  # (the name adapters and their tests use)
+__all__ = ["RAW_LIMIT", "SetAside", "cap_raw", "keep_latest", "set_aside"]
 
 
 def keep_latest(claims: dict[ClaimKey, Claim], claim: Claim) -> None:
@@ -24,22 +28,6 @@ def keep_latest(claims: dict[ClaimKey, Claim], claim: Claim) -> None:
         claims[claim.key] = claim
 
 
-@dataclass(frozen=True)
-class SetAside:
-    """A claim record that could not become a Claim without guessing.
-
-    Failing the window instead would fail every later pass too (the record comes back each
-    time) and hold up every other claim of the account; skipping it silently would lose it.
-    So the adapter reports the window's other claims and keeps this one for a person.
-    `raw` is the record as the marketplace sent it (JSON or XML text), cut to RAW_LIMIT."""
-
-    account: str
-    marketplace: str
-    claim_id: str
-    reason: str
-    raw: str
-
-
 def set_aside(
     into: list[SetAside],
     *,
@@ -48,22 +36,24 @@ def set_aside(
     claim_id: str,
     reason: str,
     record: object,
+    window: tuple[datetime, datetime] | None = None,
+    redact: Callable[[str], str] = lambda text: text,
 ) -> SetAside:
     """Append a SetAside for `record` (a decoded JSON value, or text as sent) and log it.
-    The log names the account, the claim and the reason only: a record carries customers'
-    names and addresses, and nothing of it belongs in a log line."""
+    `redact` masks the account's credentials in the kept text (a marketplace may echo
+    them). The log names the account, the claim and the reason only: a record carries
+    customers' names and addresses, and nothing of it belongs in a log line."""
     text = record if isinstance(record, str) else json.dumps(record, ensure_ascii=False)
-    entry = SetAside(account, marketplace, claim_id, reason, cap_raw(text))
+    entry = SetAside(
+        account,
+        marketplace,
+        claim_id,
+        reason_text(redact(reason)),
+        raw_text(redact(text)),
+        window=window,
+    )
     into.append(entry)
     log.warning(
         "%s account %s: claim %s set aside: %s", marketplace, account, claim_id or "?", reason
     )
     return entry
-
-
-def cap_raw(text: str, limit: int = RAW_LIMIT) -> str:
-    """`text` cut to at most `limit` UTF-8 bytes, never inside a character."""
-    data = text.encode("utf-8")
-    if len(data) <= limit:
-        return text
-    return data[:limit].decode("utf-8", errors="ignore")

@@ -123,7 +123,7 @@ class MarketplaceHttp:
         self._secrets = sorted({v for v in secrets if len(v) >= 4}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
-        """`text` with the account's credentials masked."""
+        """`text` with this account's credentials masked."""
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
@@ -266,7 +266,7 @@ class MarketplaceHttp:
     def _parse(self, response: httpx.Response, parse: Callable[[JsonNode], T], label: str) -> T:
         status = response.status_code
         try:
-            payload = response.json()
+            payload = response.json(parse_int=_int_or_text)
         except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
             # The body itself is not quoted: answers carry customers' names and addresses.
             raise self.error(f"response is not valid JSON ({exc})", label, status=status) from None
@@ -284,6 +284,12 @@ class MarketplaceHttp:
         # The reason adds news only when it is more than the status (a 429, retries spent).
         text = (f"{message} ({reason})" if transient else message) if message else reason
         return self.error(text, label, code=code, status=outcome.status_code, retryable=transient)
+
+
+def _int_or_text(digits: str) -> int | str:
+    """A JSON integer; one too long for int() (4,300 digits) stays text, so the record
+    holding it is set aside instead of the whole body failing."""
+    return int(digits) if len(digits) <= 4000 else digits
 
 
 class HttpClaimSource(ABC):

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from adapters.marketplaces._time import KST
+from core.storable import time_problem
 
 
 class GarbledBody(ValueError):
@@ -40,6 +41,10 @@ class JsonNode:
         """An optional member: None when it is absent or null."""
         value = self._object().get(key)
         return None if value is None else JsonNode(value, f"{self.path}.{key}")
+
+    def has(self, key: str) -> bool:
+        """Whether the member is present at all (null counts as present)."""
+        return key in self._object()
 
     def is_null(self) -> bool:
         return self.value is None
@@ -89,7 +94,10 @@ class JsonNode:
             raise GarbledBody(
                 f"{self.path}: expected an ISO-8601 timestamp, got {text!r}"
             ) from None
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=default_tz)
+        moment = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=default_tz)
+        if problem := time_problem(moment):  # 0001-01-01 and the like: garbage, not a date
+            raise GarbledBody(f"{self.path}: the timestamp {problem}")
+        return moment
 
 
 def _type_name(value: object) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import re
 from datetime import datetime, timezone
+from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
@@ -29,6 +30,7 @@ import defusedxml.ElementTree
 
 from adapters.marketplaces._json import GarbledBody
 from adapters.marketplaces._time import KST
+from core.storable import time_problem
 
 _PROLOG_ENCODING = re.compile(
     rb"""\A\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']"""
@@ -133,6 +135,10 @@ class XmlNode:
     def text(self) -> str:
         return (self.element.text or "").strip()
 
+    def markup(self) -> str:
+        """The element as XML text (a record kept for a person)."""
+        return ElementTree.tostring(self.element, encoding="unicode")
+
     def _fail(self, expected: str) -> GarbledBody:
         shown = self.text if len(self.text) <= _SHOWN else self.text[:_SHOWN] + "…"
         return GarbledBody(f"{self.path}: expected {expected}, got {shown!r}")
@@ -169,4 +175,7 @@ class XmlNode:
                     continue
         if parsed is None:
             raise self._fail("a timestamp")
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=default_tz)
+        moment = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=default_tz)
+        if problem := time_problem(moment):  # 0001-01-01 and the like: garbage, not a date
+            raise GarbledBody(f"{self.path}: the timestamp {problem}")
+        return moment

@@ -15,6 +15,11 @@ One Claim per `returnItems[]` entry of a receipt. Which rows are results (SPEC �
 - a cancelType=CANCEL row is a 결제완료-stage cancel, refunded automatically: COMPLETED by
   default (the notes mark its statuses unconfirmed, so the state is a constructor option).
 
+A receipt the adapter cannot read (a field missing or of the wrong type) is set aside by
+itself (`set_aside`) and the rest of the window goes on; a page without `nextToken` ends
+the paging with a warning. Only auth and transport failures (and a body that is not a
+page at all) fail the window.
+
 The list filters on the receipt (접수) date. A return filed weeks before it completes would
 be missed by a short lookback, so the completed-returns list (status CC) reads the last
 `completed_lookback_days` (31, the most one call may span) in one call; the other lists keep
@@ -27,7 +32,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
@@ -35,7 +40,7 @@ from urllib.parse import quote
 import httpx
 
 from adapters.clock import SystemClock
-from adapters.marketplaces._claims import SetAside
+from adapters.marketplaces._claims import SetAside, set_aside
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
@@ -44,7 +49,7 @@ from adapters.marketplaces._http import (
     Timeouts,
     build_client,
 )
-from adapters.marketplaces._json import JsonNode
+from adapters.marketplaces._json import GarbledBody, JsonNode
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._retry import RetryPolicy
 from adapters.marketplaces._time import KST, check_window, day_chunks
@@ -104,9 +109,21 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class BadReceipt:
+    """A row of the list that is not a receipt the adapter can read."""
+
+    receipt_id: str  # "" when even that cannot be read
+    reason: str
+    record: object  # the row as decoded
+    changed_at: datetime | None  # when it can be read: whether it belongs to a window
+
+
+@dataclass(frozen=True)
 class Page:
     receipts: list[Receipt]
     next_token: str  # "" on the last page
+    bad: list[BadReceipt] = field(default_factory=list)
+    token_missing: bool = False  # the page had no nextToken at all
 
 
 @dataclass(frozen=True)
@@ -213,11 +230,15 @@ class CoupangClaimSource(HttpClaimSource):
         The window is only complete once the iterator is exhausted."""
         check_window(start, end)
         seen: set[ClaimKey] = set()
+        bad: dict[str, BadReceipt] = {}
         for query in self._queries:
             for first, last in self._ranges(query, start, end):
-                for receipts in self._receipt_pages(first, last, query):
+                for listed in self._receipt_pages(first, last, query):
+                    for row in listed.bad:
+                        if row.changed_at is None or start <= row.changed_at < end:
+                            bad.setdefault(row.receipt_id or repr(row.record)[:200], row)
                     page: list[Claim] = []
-                    for receipt in receipts:
+                    for receipt in listed.receipts:
                         if not start <= receipt.changed_at < end:
                             continue
                         # The same receipt may sit in two lists (RU and UC/CC); keep one.
@@ -227,6 +248,17 @@ class CoupangClaimSource(HttpClaimSource):
                                 page.append(claim)
                     if page:
                         yield page
+        for row in bad.values():  # once the whole window has been read
+            set_aside(
+                self.set_aside,
+                account=self.account,
+                marketplace=self.marketplace,
+                claim_id=row.receipt_id,
+                reason=row.reason,
+                record=row.record,
+                window=(start, end),
+                redact=self._http.redact,
+            )
 
     def _ranges(self, query: ListQuery, start: datetime, end: datetime) -> list[tuple[date, date]]:
         """The receipt dates one list reads for [start, end), in ranges one call may ask."""
@@ -266,15 +298,22 @@ class CoupangClaimSource(HttpClaimSource):
         params["maxPerPage"] = self._page_size
         return params
 
-    def _receipt_pages(
-        self, first: date, last: date, query: ListQuery
-    ) -> Iterator[Sequence[Receipt]]:
+    def _receipt_pages(self, first: date, last: date, query: ListQuery) -> Iterator[Page]:
         """Day mode: every page, following the top-level nextToken until it is ""."""
         params = self._params(first, last, query)
         seen: set[str] = set()
         while True:
             page = self._http.call("GET", self._path, parse_page, params=params)
-            yield page.receipts
+            yield page
+            if page.token_missing:
+                # Undocumented: read as the last page rather than fail the account for good.
+                log.warning(
+                    "coupang account %s: a page without nextToken (%s %s..%s); paging ends",
+                    self.account,
+                    query.status or query.cancel_type,
+                    first,
+                    last,
+                )
             if not page.next_token:
                 return
             if page.next_token in seen:
@@ -369,9 +408,31 @@ def _hint(error: MarketplaceError) -> str:
 
 
 def parse_page(body: JsonNode) -> Page:
-    receipts = [parse_receipt(row) for row in body["data"].as_list()]
-    token = body["nextToken"]  # top level, next to data; required so a lost one is not "done"
-    return Page(receipts, "" if token.is_null() else token.as_str())
+    receipts: list[Receipt] = []
+    bad: list[BadReceipt] = []
+    for row in body["data"].as_list():
+        try:
+            receipts.append(parse_receipt(row))
+        except GarbledBody as exc:  # this row only: the others are read
+            bad.append(BadReceipt(_lenient_id(row), str(exc), row.value, _lenient_time(row)))
+    if not body.has("nextToken"):  # top level, next to data
+        return Page(receipts, "", bad, token_missing=True)
+    token = body["nextToken"]
+    return Page(receipts, "" if token.is_null() else token.as_str(), bad)
+
+
+def _lenient_id(row: JsonNode) -> str:
+    try:
+        return row["receiptId"].as_id()
+    except GarbledBody:
+        return ""
+
+
+def _lenient_time(row: JsonNode) -> datetime | None:
+    try:
+        return _optional_time(row, "modifiedAt") or row["createdAt"].as_datetime()
+    except GarbledBody:
+        return None
 
 
 def parse_receipt(row: JsonNode) -> Receipt:

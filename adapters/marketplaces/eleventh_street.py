@@ -31,14 +31,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
 import httpx
 
 from adapters.clock import SystemClock
-from adapters.marketplaces._claims import SetAside, keep_latest
+from adapters.marketplaces._claims import SetAside, keep_latest, set_aside
 from adapters.marketplaces._http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUTS,
@@ -106,6 +106,7 @@ class ListAnswer:
     claims: list[Claim]
     result_code: str | None  # None when the body carried no <result_code>
     result_text: str
+    bad: list[tuple[str, str, XmlNode]] = field(default_factory=list)  # (claim id, why, row)
 
 
 class EleventhStreetClaimSource(HttpClaimSource):
@@ -132,7 +133,7 @@ class EleventhStreetClaimSource(HttpClaimSource):
         self.account = account
         self.marketplace = "11st"
         self.max_window = MAX_WINDOW
-        self.set_aside: list[SetAside] = []  # rows of fixed lists: nothing to guess yet
+        self.set_aside: list[SetAside] = []  # rows that cannot be read
         self._clock: Clock = clock or SystemClock()
         client = build_client(
             base_url,
@@ -170,10 +171,22 @@ class EleventhStreetClaimSource(HttpClaimSource):
             return []
         first, last = _floor_minute(start), _ceil_minute(end)
         claims: dict[ClaimKey, Claim] = {}
+        aside: dict[str, tuple[str, XmlNode]] = {}
         for claim_list in self._lists:
             for piece_start, piece_end in split_window(first, last, MAX_WINDOW):
-                for claim in self._list(claim_list, piece_start, piece_end):
+                for claim in self._list(claim_list, piece_start, piece_end, aside):
                     keep_latest(claims, claim)
+        for claim_id, (reason, row) in aside.items():  # once the whole window has been read
+            set_aside(
+                self.set_aside,
+                account=self.account,
+                marketplace=self.marketplace,
+                claim_id=claim_id,
+                reason=reason,
+                record=row.markup(),
+                window=(start, end),
+                redact=self._http.redact,
+            )
         return list(claims.values())
 
     def check(self) -> AccountCheck:
@@ -189,15 +202,23 @@ class EleventhStreetClaimSource(HttpClaimSource):
             ok=True, summary=f"OK, {len(claims)} cancel request(s) in the last 24 hours"
         )
 
-    def _list(self, claim_list: ClaimList, start: datetime, end: datetime) -> list[Claim]:
+    def _list(
+        self,
+        claim_list: ClaimList,
+        start: datetime,
+        end: datetime,
+        aside: dict[str, tuple[str, XmlNode]],
+    ) -> list[Claim]:
         """One list over [start, end], halving any piece whose answer hit the row cap."""
         claims: list[Claim] = []
         pending = [(start, end)]
         while pending:
             piece_start, piece_end = pending.pop()
-            rows = self._call(claim_list, piece_start, piece_end)
-            if len(rows) < self._row_cap:
+            unreadable: dict[str, tuple[str, XmlNode]] = {}
+            rows = self._call(claim_list, piece_start, piece_end, unreadable)
+            if len(rows) + len(unreadable) < self._row_cap:  # rows set aside count too
                 claims.extend(rows)
+                aside.update(unreadable)
                 continue
             path = _path(claim_list, piece_start, piece_end)
             if piece_end - piece_start <= MINUTE:
@@ -218,11 +239,20 @@ class EleventhStreetClaimSource(HttpClaimSource):
             pending += [(middle, piece_end), (piece_start, middle)]
         return claims
 
-    def _call(self, claim_list: ClaimList, start: datetime, end: datetime) -> list[Claim]:
+    def _call(
+        self,
+        claim_list: ClaimList,
+        start: datetime,
+        end: datetime,
+        aside: dict[str, tuple[str, XmlNode]] | None = None,
+    ) -> list[Claim]:
+        """The list's claims; rows that cannot be read go to `aside`, by claim id."""
         path = _path(claim_list, start, end)
         answer = self._http.call_bytes("GET", path, partial(self._parse, claim_list))
         code = answer.result_code
         if code is None or self._is_no_rows(code, answer.result_text):
+            if aside is not None:
+                aside.update((claim_id, (why, row)) for claim_id, why, row in answer.bad)
             return answer.claims
         raise self._http.error(
             answer.result_text or "error without a result_text",
@@ -242,10 +272,18 @@ class EleventhStreetClaimSource(HttpClaimSource):
             raise GarbledBody(f"{root.path}: expected the root element <orders>")
         code = root.get("result_code")
         text = root.get("result_text")
+        claims: list[Claim] = []
+        bad: list[tuple[str, str, XmlNode]] = []
+        for row in root.children("order"):
+            try:
+                claims.append(self._claim(claim_list, row))
+            except GarbledBody as exc:  # this row only: the others are read
+                bad.append((_lenient_claim_id(claim_list, row), str(exc), row))
         return ListAnswer(
-            claims=[self._claim(claim_list, row) for row in root.children("order")],
+            claims=claims,
             result_code=None if code is None else code.text,
             result_text="" if text is None else text.text,
+            bad=bad,
         )
 
     def _claim(self, claim_list: ClaimList, row: XmlNode) -> Claim:
@@ -271,6 +309,13 @@ class EleventhStreetClaimSource(HttpClaimSource):
             completed_at=completed_at,
             option="" if chosen is None else chosen.as_str(),
         )
+
+
+def _lenient_claim_id(claim_list: ClaimList, row: XmlNode) -> str:
+    """The claim number of a row that could not be read, when that much can be."""
+    tag = (_CANCEL_FIELDS if claim_list.claim_type is ClaimType.CANCEL else _RETURN_FIELDS)[0]
+    node = row.get(tag)
+    return "" if node is None else node.text
 
 
 def eleventh_street_error_detail(response: httpx.Response) -> tuple[str, str]:

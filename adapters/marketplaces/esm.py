@@ -362,6 +362,8 @@ class EsmClaimSource(HttpClaimSource):
                 claim_id=claim_id,
                 reason=reason,
                 record=row.value,
+                window=(start, end),
+                redact=self._http.redact,
             )
         return list(claims.values())
 
@@ -481,7 +483,11 @@ class EsmClaimSource(HttpClaimSource):
             rows = data.as_list()
             answer.rows = len(rows)
             for row in rows:
-                claim = self._claim(endpoint, row, aside)
+                try:
+                    claim = self._claim(endpoint, row, aside)
+                except GarbledBody as exc:  # this row only: the others are read
+                    aside[_lenient_claim_id(endpoint, row)] = (str(exc), row)
+                    continue
                 if claim is not None:
                     answer.claims.append(claim)
         return answer
@@ -531,6 +537,14 @@ class EsmClaimSource(HttpClaimSource):
             completed_at=completed_at,
             shipped_hint=_shipped(row) if endpoint is RETURNS else None,
         )
+
+
+def _lenient_claim_id(endpoint: Endpoint, row: JsonNode) -> str:
+    """The claim id of a row that could not be read, when its OrderNo can be."""
+    try:
+        return f"{endpoint.claim_type.value.lower()}-{row['OrderNo'].as_id()}"
+    except GarbledBody:
+        return ""
 
 
 def esm_error_detail(response: httpx.Response) -> tuple[str, str]:

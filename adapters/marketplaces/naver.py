@@ -14,8 +14,9 @@ instead. Naver's direct cancels (ADMIN_CANCEL*, 직권취소) are not documented
 `currentClaim.cancel` at all; without one, the claim is taken from the product order itself:
 `claimId`, the quantity cancelled (`initialQuantity − remainQuantity`, or the whole line once
 it is CANCELED) and, for its date, the product order's `lastChangedDate` from the change list.
-A claim that still cannot be told without guessing is set aside (`set_aside`), not failed:
-failing would fail every later pass of the account too.
+A claim that still cannot be told without guessing, or a product order (or change row)
+the adapter cannot read, is set aside by itself (`set_aside`), not failed: failing would
+fail every later pass of the account too.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
@@ -40,7 +41,7 @@ from adapters.marketplaces._http import (
     Timeouts,
     build_client,
 )
-from adapters.marketplaces._json import JsonNode
+from adapters.marketplaces._json import GarbledBody, JsonNode
 from adapters.marketplaces._ratelimit import RateLimit
 from adapters.marketplaces._retry import RetryPolicy
 from adapters.marketplaces._time import KST, check_window, split_window
@@ -98,12 +99,14 @@ class Change:
 class ChangesPage:
     changes: list[Change]
     more: tuple[str, str] | None  # (moreFrom, moreSequence); None on the last page
+    bad: list[tuple[str, JsonNode]] = field(default_factory=list)  # (why, row) unreadable
 
 
 @dataclass(frozen=True)
 class Details:
     returned_ids: set[str]
     claims: list[Claim]
+    unreadable: int = 0  # items set aside without a readable productOrderId
 
 
 class Bearer(httpx.Auth):
@@ -189,13 +192,13 @@ class NaverClaimSource(HttpClaimSource):
         check_window(start, end)
         # Ordered and deduplicated (windows and pages repeat rows): id -> its latest change.
         changed: dict[str, datetime | None] = {}
+        aside: list[tuple[str, str, JsonNode]] = []
         for window_start, window_end in split_window(start, end, MAX_WINDOW):
-            for change in self._changes(window_start, window_end):
+            for change in self._changes(window_start, window_end, aside):
                 if change.claim_status in self._states:
                     changed[change.product_order_id] = change.last_changed
         wanted = list(changed)
         claims: list[Claim] = []
-        aside: list[tuple[str, str, JsonNode]] = []
         for i in range(0, len(wanted), self._batch_size):
             claims.extend(self._details(wanted[i : i + self._batch_size], changed, aside))
         for claim_id, reason, item in aside:  # only once the whole window has been read
@@ -206,6 +209,8 @@ class NaverClaimSource(HttpClaimSource):
                 claim_id=claim_id,
                 reason=reason,
                 record=item.value,
+                window=(start, end),
+                redact=self._http.redact,
             )
         return claims
 
@@ -231,7 +236,9 @@ class NaverClaimSource(HttpClaimSource):
             ok=True, summary=f"OK, {count} product order(s) changed in the last 24 hours"
         )
 
-    def _changes(self, start: datetime, end: datetime) -> Iterator[Change]:
+    def _changes(
+        self, start: datetime, end: datetime, aside: list[tuple[str, str, JsonNode]]
+    ) -> Iterator[Change]:
         # lastChangedTo is inclusive and millisecond-precise: stop 1 ms before `end`.
         last = max(start, end - timedelta(milliseconds=1))
         params: dict[str, str | int] = {
@@ -243,6 +250,7 @@ class NaverClaimSource(HttpClaimSource):
         while True:
             page = self.api("GET", self._changes_path, parse_changes, params=params)
             yield from page.changes
+            aside.extend(("", f"change row: {why}", row) for why, row in page.bad)
             if page.more is None:
                 return
             if page.more in seen:
@@ -263,7 +271,7 @@ class NaverClaimSource(HttpClaimSource):
         parse = partial(self._parse_details, changed, aside)
         details = self.api("POST", self._query_path, parse, json=body)
         missing = [i for i in product_order_ids if i not in details.returned_ids]
-        if missing:
+        if missing and len(missing) > details.unreadable:
             log.warning(
                 "naver account %s: product-orders/query left out %d of %d product orders: %s",
                 self.account,
@@ -311,13 +319,23 @@ class NaverClaimSource(HttpClaimSource):
     ) -> Details:
         returned: set[str] = set()
         claims: list[Claim] = []
+        unreadable = 0
         for item in body["data"].as_list():
-            product_order_id = item["productOrder"]["productOrderId"].as_id()
+            try:
+                product_order_id = item["productOrder"]["productOrderId"].as_id()
+            except GarbledBody as exc:
+                unreadable += 1
+                aside.append(("", str(exc), item))
+                continue
             returned.add(product_order_id)
-            claim = self._claim(item, changed.get(product_order_id), aside)
+            try:
+                claim = self._claim(item, changed.get(product_order_id), aside)
+            except GarbledBody as exc:  # this product order only: the others are read
+                aside.append((_lenient_claim_id(item), str(exc), item))
+                continue
             if claim is not None:
                 claims.append(claim)
-        return Details(returned, claims)
+        return Details(returned, claims, unreadable)
 
     def _claim(
         self,
@@ -457,18 +475,33 @@ def _hint(error: MarketplaceError) -> str:
 def parse_changes(body: JsonNode) -> ChangesPage:
     data = body["data"]
     rows = data.get("lastChangeStatuses")
-    changes = [
-        Change(
-            row["productOrderId"].as_id(),
-            _optional_text(row.get("claimStatus")),
-            _optional_time(row.get("lastChangedDate")),
-        )
-        for row in ([] if rows is None else rows.as_list())
-    ]
+    changes: list[Change] = []
+    bad: list[tuple[str, JsonNode]] = []
+    for row in [] if rows is None else rows.as_list():
+        try:
+            changes.append(
+                Change(
+                    row["productOrderId"].as_id(),
+                    _optional_text(row.get("claimStatus")),
+                    _optional_time(row.get("lastChangedDate")),
+                )
+            )
+        except GarbledBody as exc:  # this row only
+            bad.append((str(exc), row))
     more = data.get("more")
     if more is None:
-        return ChangesPage(changes, None)
-    return ChangesPage(changes, (more["moreFrom"].as_str(), more["moreSequence"].as_id()))
+        return ChangesPage(changes, None, bad)
+    return ChangesPage(changes, (more["moreFrom"].as_str(), more["moreSequence"].as_id()), bad)
+
+
+def _lenient_claim_id(item: JsonNode) -> str:
+    """The claim id of a product order that could not be read, when that much can be."""
+    try:
+        node = item["productOrder"].get("claimId")
+    except GarbledBody:
+        return ""
+    ok = node is not None and isinstance(node.value, str | int) and not isinstance(node.value, bool)
+    return str(node.value) if ok and node is not None else ""
 
 
 def shipped_from_delivery(delivery: JsonNode | None) -> bool | None:

@@ -4,6 +4,7 @@ prints (bot.cli.present). Settings come from the environment once (bot.runtime.s
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,12 +16,21 @@ from bot.runtime import bootstrap
 from bot.runtime.config import Config, load_config
 from bot.runtime.deps import Deps
 from bot.runtime.settings import Settings, load_settings, safe_url
-from core import accepting, confirmation, csv_import, dashboard, order_book, read_models
-from core.apply import ApplyStats, apply_claims
+from core import (
+    accepting,
+    confirmation,
+    csv_import,
+    dashboard,
+    order_book,
+    quarantine,
+    read_models,
+)
 from core.errors import CancelbotError, InvalidInput, NotFound
 from core.marketplace_actions import ActionState
+from core.ports import ClaimSource
 from core.queries import parse_filter
 from core.results import TargetKind
+from core.storable import INT_MAX, is_row_id
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 DEFAULT_LIMIT = 50
@@ -81,8 +91,9 @@ def _read(path: str) -> bytes:
 def _ids(values: Sequence[str]) -> list[int]:
     out = []
     for v in values:
-        if not v.isdigit() or int(v) <= 0:
-            raise UsageError(f"{v!r} is not a result id (a positive whole number, e.g. 12)")
+        # ASCII digits only ("²".isdigit() is true), and no more than a row id can be.
+        if not re.fullmatch(r"[0-9]{1,10}", v) or not is_row_id(int(v)):
+            raise UsageError(f"{v[:20]!r} is not an id (a whole number from 1 to {INT_MAX})")
         out.append(int(v))
     return out
 
@@ -111,13 +122,17 @@ def cmd_orders_import(args: argparse.Namespace, cli: Cli) -> int:
 def cmd_claims_import(args: argparse.Namespace, cli: Cli) -> int:
     deps = cli.deps(cli.config())
     claims = csv_import.read_claims(_read(args.file), deps.tz)
-    stats = ApplyStats()
-    for start in range(0, len(claims), CLAIMS_BATCH):
-        batch = claims[start : start + CLAIMS_BATCH]
-        stats += apply_claims(deps.make_uow, batch, deps.clock.now())
+    # Screened like a sync: a row no column can hold is quarantined, the others applied.
+    outcome = quarantine.import_claims(deps.make_uow, claims, deps.clock.now(), CLAIMS_BATCH)
+    stats = outcome.stats
     print(
         f"claims: {stats.new} new, {stats.updated} updated, {stats.unchanged} unchanged, "
         f"{stats.unmatched} unmatched, {stats.skipped} skipped (not a result yet)"
+        + (
+            f", {outcome.quarantined} quarantined (cancelbot quarantine)"
+            if outcome.quarantined
+            else ""
+        )
     )
     return EXIT_OK
 
@@ -277,6 +292,45 @@ def cmd_status(args: argparse.Namespace, cli: Cli) -> int:
         return EXIT_OK
     print(present.health_text(health, deps.tz))
     return EXIT_OK
+
+
+def cmd_quarantine(args: argparse.Namespace, cli: Cli) -> int:
+    """The claim records set aside (newest sighting first); nothing is changed."""
+    deps = cli.deps()
+    records = quarantine.listing(deps.make_uow)
+    if args.json:
+        print(present.dumps([present.quarantined_json(r, deps.tz) for r in records]))
+        return EXIT_OK
+    if not records:
+        print("quarantine: empty")
+        return EXIT_OK
+    print(present.quarantine_table(records, deps.tz))
+    print(f"{len(records)} record(s); `cancelbot quarantine --json` shows each as it came")
+    return EXIT_OK
+
+
+def cmd_quarantine_retry(args: argparse.Namespace, cli: Cli) -> int:
+    """Read the records' windows again (all, or the ids given): what comes back clean is
+    stored and leaves the quarantine. Needs the accounts' variables, like a sync."""
+    ids = _ids(args.ids)
+    config = cli.config(secrets=True)
+    deps = cli.deps(config)
+    names = {a.name: a for a in config.accounts}
+
+    def source_for(name: str) -> ClaimSource | None:
+        account = names.get(name)
+        return deps.claim_source(account) if account is not None else None
+
+    outcomes = quarantine.retry(deps.make_uow, source_for, deps.clock.now(), ids)
+    if args.json:
+        print(present.dumps([present.retry_json(o) for o in outcomes]))
+    else:
+        for o in outcomes:
+            print(present.retry_text(o))
+        if not outcomes:
+            print("quarantine: empty, nothing to retry")
+    failed = any(o.outcome is quarantine.RetryStatus.FAILED for o in outcomes)
+    return EXIT_FAILURE if failed else EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace, cli: Cli) -> int:

@@ -88,6 +88,17 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=commands.cmd_status)
 
+    qp = sub.add_parser("quarantine", help="claim records set aside because they cannot be stored")
+    qp.add_argument("--json", action="store_true", help="print one JSON array, raw records too")
+    qp.set_defaults(run=commands.cmd_quarantine)
+    quarantine_commands = qp.add_subparsers(dest="quarantine_command", metavar="retry")
+    qr = quarantine_commands.add_parser(
+        "retry", help="read the records' windows again; what comes back clean is stored"
+    )
+    qr.add_argument("ids", nargs="*", metavar="ID", help="only these records (default: all)")
+    qr.add_argument("--json", action="store_true")
+    qr.set_defaults(run=commands.cmd_quarantine_retry)
+
     demo = sub.add_parser("demo", help="run the main job on the sandbox and show the result")
     demo.add_argument("--dir", help="where to put the demo database (default: a new temp dir)")
     demo.add_argument("--locale", choices=["ko", "en"], help="default: CANCELBOT_LOCALE or ko")

@@ -16,8 +16,10 @@ from core.confirmation import ConfirmOutcome, Outcome
 from core.dashboard import Health
 from core.marketplace_actions import MarketplaceAction
 from core.orders import Order
+from core.quarantine import RetryOutcome, RetryStatus
 from core.read_models import OrderDetails, WithdrawalView
 from core.results import CancelResult, CsHistoryEntry, Withdrawal
+from core.set_aside import QuarantinedRecord
 
 PARTIAL_MARK = "◀ 부분취소 PARTIAL"
 
@@ -321,11 +323,13 @@ def health_json(h: Health, tz: tzinfo) -> dict[str, Any]:
             "last_error": a.state.last_error,
             "last_error_at": iso(a.state.last_error_at, tz),
             "last_claim_at": iso(a.state.last_claim_at, tz),
+            "quarantined": a.quarantined,
         }
         for a in h.accounts
     ]
     return {
         "accounts": accounts,
+        "quarantined": sum(h.quarantined.values()),
         "outbox": {"slack": h.slack.pending, "oms_webhook": h.oms_webhook.pending},
         "outbox_errors": {"slack": h.slack.last_error, "oms_webhook": h.oms_webhook.last_error},
     }
@@ -338,14 +342,18 @@ def health_text(h: Health, tz: tzinfo) -> str:
             a.state.marketplace,
             local(a.state.last_success_at, tz),
             local(a.state.watermark, tz),
+            str(a.quarantined),
             (a.state.last_error or "")[:60],
         ]
         for a in h.accounts
     ]
-    lines = [table(["ACCOUNT", "MARKET", "LAST_SUCCESS", "WATERMARK", "LAST_ERROR"], rows)]
+    headers = ["ACCOUNT", "MARKET", "LAST_SUCCESS", "WATERMARK", "QUARANTINED", "LAST_ERROR"]
+    lines = [table(headers, rows)]
     for name, backlog in (("slack", h.slack), ("oms_webhook", h.oms_webhook)):
         err = f" (last error: {backlog.last_error})" if backlog.last_error else ""
         lines.append(f"outbox {name}: {backlog.pending} pending{err}")
+    if total := sum(h.quarantined.values()):
+        lines.append(f"quarantine: {total} record(s) set aside (cancelbot quarantine)")
     return "\n".join(lines)
 
 
@@ -369,3 +377,57 @@ def accept_text(o: AcceptOutcome, tz: tzinfo, locale: str) -> str:
     a = o.action
     at = local(a.finished_at or a.at, tz)
     return label + t(locale, f"accept.state.{a.state.value}", who=a.by, at=at, error=a.error)
+
+
+def quarantined_json(r: QuarantinedRecord, tz: tzinfo) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "account": r.account,
+        "marketplace": r.marketplace,
+        "claim_id": r.claim_id,
+        "line": r.line,
+        "reason": r.reason,
+        "first_seen_at": iso(r.first_seen_at, tz),
+        "last_seen_at": iso(r.last_seen_at, tz),
+        "times_seen": r.times_seen,
+        "source": "claims file" if r.from_file else "sync",
+        "window_start": iso(r.window_start, tz),
+        "window_end": iso(r.window_end, tz),
+        "raw": r.raw,
+    }
+
+
+def quarantine_table(records: Sequence[QuarantinedRecord], tz: tzinfo) -> str:
+    headers = ["ID", "ACCOUNT", "CLAIM_ID", "FIRST_SEEN", "LAST_SEEN", "SEEN", "REASON"]
+    rows = [
+        [
+            str(r.id),
+            f"{r.marketplace}/{r.account}",
+            _short(r.claim_id + (f" [{r.line}]" if r.line else ""), 32) or "-",
+            local(r.first_seen_at, tz),
+            local(r.last_seen_at, tz),
+            str(r.times_seen),
+            _short(r.reason, 70),
+        ]
+        for r in records
+    ]
+    return table(headers, rows)
+
+
+def retry_json(o: RetryOutcome) -> dict[str, Any]:
+    return {"id": o.record.id, "outcome": o.outcome.value, "detail": o.detail}
+
+
+_RETRY_TEXT = {
+    RetryStatus.STORED: "stored: it came back clean and left the quarantine",
+    RetryStatus.GONE: "left the quarantine: its window no longer reports it",
+    RetryStatus.STILL: "still set aside",
+    RetryStatus.FAILED: "not retried",
+}
+
+
+def retry_text(o: RetryOutcome) -> str:
+    r = o.record
+    label = f"#{r.id} {r.marketplace}/{r.account} {r.claim_id or '?'}"
+    text = _RETRY_TEXT[o.outcome]
+    return f"{label}: {text}" + (f" ({o.detail})" if o.detail else "")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.runtime.deps import Deps
-from core.errors import ConcurrentUpdate
+from core.errors import ConcurrentUpdate, StorageError
 from core.order_book import StatusRegression, import_orders
 from core.order_json import BatchError, OrderBatch, parse_order_batch
 
@@ -53,8 +53,11 @@ def post_orders(
         return _errors(413, [BatchError(None, None, "the body is too large")])
     try:
         payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _errors(400, [BatchError(None, None, f"the body is not valid JSON: {exc}")])
+    except (ValueError, RecursionError) as exc:
+        # ValueError: not UTF-8, not JSON, or an integer of thousands of digits;
+        # RecursionError: nesting deeper than the parser goes. Neither is a server error.
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        return _errors(400, [BatchError(None, None, f"the body is not valid JSON: {why}")])
     parsed = parse_order_batch(payload, deps.tz)
     if not isinstance(parsed, OrderBatch):
         return _errors(400, parsed)
@@ -76,6 +79,11 @@ def post_orders(
         )
     except ConcurrentUpdate:
         return ApiResponse(409, {"error": "another import changed the same orders; retry"})
+    except StorageError:
+        # Every value was checked before, so this is the database itself (unreachable,
+        # full): retry later. Its words are logged, not sent (they may quote a value).
+        log.warning("orders api: the database failed", exc_info=True)
+        return ApiResponse(503, {"error": "the database is not available; retry later"})
     log.info(
         "orders api: %d created, %d updated, %d unchanged",
         outcome.created,

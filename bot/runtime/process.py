@@ -29,7 +29,7 @@ from bot.runtime import bootstrap
 from bot.runtime.config import Config, load_config
 from bot.runtime.deps import Deps
 from bot.runtime.logs import configure_logging
-from bot.runtime.orders_api import post_orders
+from bot.runtime.orders_api import authorized, post_orders
 from bot.runtime.scheduler import build_scheduler
 from bot.runtime.server import (
     HEALTH_PATH,
@@ -59,7 +59,8 @@ STOP_GRACE: Final = 8.0  # seconds the scheduler's running jobs get to finish
 
 
 def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[str, Any]]:
-    """(HTTP status, JSON body) of /healthz: 200 when the database answers, else 503."""
+    """(HTTP status, JSON body) of /healthz with its details: 200 when the database
+    answers, else 503."""
     report: dict[str, Any] = {"status": "ok", "mode": mode}
     try:
         health = dashboard.health(deps.make_uow)
@@ -81,11 +82,13 @@ def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[s
                 "last_error": state.last_error if state else None,
                 "last_error_at": _iso(state.last_error_at if state else None),
                 "last_claim_at": _iso(state.last_claim_at if state else None),
+                "quarantined": health.quarantined.get(account.name, 0),
             }
         )
     report |= {
         "database": {"ok": True},
         "accounts": accounts,
+        "quarantined": sum(health.quarantined.values()),
         "outbox": {"pending": health.slack.pending, "last_error": health.slack.last_error},
         "oms_webhook": {
             "configured": bool(config.oms_webhook_url),
@@ -96,10 +99,18 @@ def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[s
     return HTTPStatus.OK, report
 
 
-def health_handler(deps: Deps, config: Config, *, mode: str) -> Handler:
+def health_handler(deps: Deps, config: Config, *, mode: str, token: str | None = None) -> Handler:
+    """/healthz is public (a load balancer asks it): it answers {"status": ...} only. The
+    details (accounts, their errors, backlogs, the quarantine) name vendors and quote
+    marketplaces, so they need `Authorization: Bearer $CANCELBOT_API_TOKEN`; without a
+    token configured, nobody sees them over HTTP (`cancelbot status` shows them)."""
+
     def handle(request: Request) -> Response:
         status, body = health_report(deps, config, mode=mode)
-        return Response.json(status, body)
+        headers = {"authorization": request.header("authorization") or ""}
+        if token and authorized(headers, token):
+            return Response.json(status, body)
+        return Response.json(status, {"status": body["status"]})
 
     return handle
 
@@ -159,7 +170,7 @@ class Runtime:
         )
         self.router: Router = build_router(
             None if settings.socket_mode else self.app,
-            health_handler(deps, config, mode=self.mode),
+            health_handler(deps, config, mode=self.mode, token=settings.api_token),
         )
         # POST /api/orders answers 404 by itself while CANCELBOT_API_TOKEN is not set.
         self.router.add("POST", ORDERS_PATH, orders_handler(deps, settings.api_token))

@@ -139,8 +139,13 @@ def build_scheduler(
     )
     if config.orders_inbox:
         inbox = config.orders_inbox
+        max_bytes = config.orders_inbox_max_mb * 1024 * 1024
+        chunk = config.orders_inbox_rows_per_transaction
         scheduler.add_job(
-            _guarded(INBOX_JOB, lambda: process_inbox(deps, inbox)),
+            _guarded(
+                INBOX_JOB,
+                lambda: process_inbox(deps, inbox, max_bytes=max_bytes, chunk=chunk),
+            ),
             IntervalTrigger(seconds=INBOX_INTERVAL, timezone=tz),
             id=INBOX_JOB,
             name=INBOX_JOB,

@@ -31,6 +31,7 @@ def home_view(
                 last_error=state.last_error if state else None,
                 has_orders=bool(status and status.order_count > 0),
                 last_claim_at=state.last_claim_at if state else None,
+                quarantined=health.quarantined.get(account.name, 0),
             )
         )
     oms = None

@@ -22,6 +22,7 @@ from bot.slack.blocks.limits import SECTION_TEXT_MAX
 from bot.slack.ids import BlockId
 from core.errors import InvalidFilter, InvalidInput
 from core.queries import CancelFilter, parse_filter
+from core.storable import INT_MAX
 
 # One checkbox group holds at most 10 options, so a page shows at most 10 results.
 PAGE_SIZE: Final = 10
@@ -32,7 +33,7 @@ STATE_MAX: Final = 1800
 METADATA_MAX: Final = 2000
 FILTER_TEXT_MAX: Final = 600
 NOTICE_LINE_MAX: Final = 500
-_NUMBER: Final = re.compile(r"[0-9]{1,12}")
+_NUMBER: Final = re.compile(r"[0-9]{1,10}")  # then at most INT_MAX: a row id, a count
 _CHANNEL: Final = re.compile(r"[A-Z0-9]{1,32}")
 
 
@@ -86,6 +87,8 @@ class PageState:
             raise BadState("not a /cancels page state (numbers)")
         offset, snapshot_id, total, unconfirmed = (int(part) for part in parts[2:6])
         words = tuple(parts[6].split())
+        if max(offset, snapshot_id, total) > INT_MAX:
+            raise BadState("not a /cancels page state (numbers)")
         if not words or unconfirmed > total:
             raise BadState("not a /cancels page state (filter)")
         state = cls(kind, words, offset, snapshot_id, total, unconfirmed)

@@ -9,6 +9,7 @@ from bot.i18n import t
 from bot.slack.blocks.common import Block, clip, escape, mrkdwn, section
 from core.cancels_command import MAX_IDS, SUBCOMMANDS, Action, CommandError
 from core.queries import USAGE
+from core.storable import clean_text
 
 BAD_MAX: Final = 200
 FORM_MAX: Final = 1500
@@ -20,6 +21,8 @@ _REASONS: Final = frozenset(
         "unknown_filter_word",
         "unknown_value",
         "needs_value",
+        "date_range",
+        "bad_value",
         "bad_date",
         "date_order",
         "no_ids",
@@ -30,8 +33,9 @@ _REASONS: Final = frozenset(
 
 
 def _code(text: str, limit: int) -> str:
-    """Text for inside a mrkdwn code span: clipped, escaped, no backtick to close it."""
-    return escape(clip(text, limit).replace("`", "'"))
+    """Text for inside a mrkdwn code span: clipped, escaped, no backtick to close it, and
+    no control character (a NUL typed into /cancels is not sent back)."""
+    return escape(clean_text(clip(text, limit)).replace("`", "'"))
 
 
 def _names(action: Action) -> str:

@@ -60,6 +60,7 @@ class AccountHealth:
     last_error: str | None
     has_orders: bool
     last_claim_at: datetime | None
+    quarantined: int = 0  # claim records set aside (`cancelbot quarantine`)
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,12 @@ def _marketplace_blocks(counts: HomeCounts, locale: str) -> list[Block]:
 
 
 def _has_problem(account: AccountHealth, now: datetime) -> bool:
-    return bool(account.last_error) or account.last_success_at is None or is_quiet(account, now)
+    return (
+        bool(account.last_error)
+        or account.last_success_at is None
+        or account.quarantined > 0
+        or is_quiet(account, now)
+    )
 
 
 def _account_text(account: AccountHealth, locale: str, tz: ZoneInfo, now: datetime) -> str:
@@ -175,6 +181,8 @@ def _account_text(account: AccountHealth, locale: str, tz: ZoneInfo, now: dateti
     lines = [title, SEPARATOR.join([synced, claimed])]
     if account.last_error:
         lines.append(t(locale, "account.error", error=safe(account.last_error, ERROR_TEXT_MAX)))
+    if account.quarantined:
+        lines.append(t(locale, "account.quarantined", count=account.quarantined))
     if is_quiet(account, now):
         lines.append(t(locale, "account.quiet", days=QUIET_AFTER.days))
     return "\n".join(lines)

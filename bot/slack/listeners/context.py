@@ -4,6 +4,7 @@ its own arguments by name), and the small helpers they share."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +16,11 @@ from bot.runtime.config import Config
 from bot.slack.listeners.permissions import Permissions
 from core.errors import InvalidInput
 from core.ports import ClaimActions, Clock, UnitOfWork
+from core.storable import is_row_id
 
 log = logging.getLogger(__name__)
+
+_ID = re.compile(r"[0-9]{1,10}")
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,11 @@ def message_ref(body: Mapping[str, Any]) -> tuple[str, str] | None:
 
 
 def target_id(value: object) -> int:
-    """A button value that must be a stored id."""
-    text = str(value or "")
-    if not text.isdigit() or int(text) <= 0:
-        raise InvalidInput(f"{text!r} is not an id")
+    """A button value that must be a stored id: ASCII digits, and no more than a row id can
+    be (2⁶³ would reach the database as an error, not as "not found")."""
+    text = value if isinstance(value, str) else ""
+    if not _ID.fullmatch(text) or not is_row_id(int(text)):
+        raise InvalidInput(f"{text[:20]!r} is not an id")
     return int(text)
 
 

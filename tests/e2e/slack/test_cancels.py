@@ -773,6 +773,14 @@ BAD_INPUT = [
     ("confirm 12 abc", "abc", "cancels.reason.bad_id"),
     ("확인취소 -3", "-3", "cancels.reason.bad_id"),
     ("unconfirm " + " ".join(map(str, range(1, 60))), "51 52 53", "cancels.reason.too_many_ids"),
+    # What once reached the database (or int()) and came back as "Something went wrong":
+    ("confirm ²", "²", "cancels.reason.bad_id"),
+    ("confirm " + "9" * 5000, "9" * 20 + "…", "cancels.reason.bad_id"),
+    ("confirm 999999999999", "999999999999", "cancels.reason.bad_id"),
+    ("확인 2147483648", "2147483648", "cancels.reason.bad_id"),
+    ("from:0001-01-01", "from:0001-01-01", "cancels.reason.date_range"),
+    ("all to:9999-12-31", "to:9999-12-31", "cancels.reason.date_range"),
+    ("order:" + "1" * 65, "order:" + "1" * 65, "cancels.reason.bad_value"),
 ]
 
 
@@ -848,7 +856,8 @@ def test_users_outside_the_allowed_lists_may_look_but_not_confirm(
     assert slack.click(page, ActionId.CANCELS_PAGE_NEXT) is not None  # paging: fine
     stats_total = sum(read_models.stats(deps.make_uow, CancelFilter()).values())
     assert slack.command("stats")["text"] == t("en", "stats.text", total=stats_total)
-    assert slack.command("export")["text"] == t("en", "cancels.export_sent", count=len(before))
+    assert slack.command("export")["text"] == t("en", "cancels.export_not_allowed")
+    assert fake_slack.calls_to("files.getUploadURLExternal") == []  # no file left Slack
 
     assert slack.command(f"confirm {before[0]}")["text"] == refused
     assert slack.command(f"unconfirm {before[0]}")["text"] == refused
@@ -863,6 +872,7 @@ def test_users_outside_the_allowed_lists_may_look_but_not_confirm(
 
     # A modal opened while allowed, submitted after the lists changed: refused too.
     allowed = make_slack(deps, fake_slack, replace(config, allowed_users=frozenset({AGENT})))
+    assert allowed.command("export")["text"] == t("en", "cancels.export_sent", count=len(before))
     allowed.click(allowed.command(""), ActionId.CANCELS_CONFIRM_ALL)
     view = fake_slack.calls_to("views.open")[-1].args["view"]
     slack.submit(view)

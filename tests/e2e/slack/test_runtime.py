@@ -23,9 +23,11 @@ from bot.runtime import process as runtime
 from bot.runtime.bootstrap import Deps
 from bot.runtime.config import Config
 from bot.runtime.logs import SecretMask as RedactSecrets
-from bot.runtime.process import Runtime, health_report
+from bot.runtime.process import Runtime, health_handler, health_report
+from bot.runtime.server import Request
 from bot.runtime.settings import SettingsError, load_settings
 from bot.slack.ids import ActionId
+from core.set_aside import SetAside
 from tests.conftest import SEOUL
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_app import (
@@ -197,6 +199,9 @@ def test_socket_mode_serves_the_health_check_and_orders_api_but_not_slack_events
 # --- the running process ---------------------------------------------------------------
 
 
+API_TOKEN = "api-token-runtime-0001"
+
+
 def wait_until(condition: object, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -209,9 +214,8 @@ def wait_until(condition: object, timeout: float = 5.0) -> None:
 def test_runtime_syncs_posts_serves_and_stops(
     deps: Deps, timed_slack: FakeSlack, fake_time: FakeTime, config: Config
 ) -> None:
-    rt = Runtime(
-        make_settings(timed_slack), config, deps, port=0, host="127.0.0.1", timer=fake_time
-    ).start()
+    settings = make_settings(timed_slack, api_token=API_TOKEN)
+    rt = Runtime(settings, config, deps, port=0, host="127.0.0.1", timer=fake_time).start()
     try:
         jobs = {job.id: job for job in rt.scheduler.get_jobs()}
         assert set(jobs) == {"sync:sandbox", "outbox", "digest"}
@@ -226,6 +230,10 @@ def test_runtime_syncs_posts_serves_and_stops(
         wait_until(lambda: len(timed_slack.alerts(CHANNEL)) >= 9)
 
         status, body = get(f"{rt.base_url}/healthz")
+        assert (status, json.loads(body)) == (200, {"status": "ok"})  # public: status only
+        status, body = get(
+            f"{rt.base_url}/healthz", headers={"Authorization": f"Bearer {API_TOKEN}"}
+        )
         health = json.loads(body)
         assert status == 200
         assert health["status"] == "ok" and health["mode"] == "http"
@@ -243,6 +251,35 @@ def test_runtime_syncs_posts_serves_and_stops(
         started = time.monotonic()
         rt.stop()
         assert time.monotonic() - started < 3
+
+
+def test_health_details_need_the_api_token_and_count_the_quarantine(
+    deps: Deps, config: Config
+) -> None:
+    with deps.make_uow() as uow:
+        record = SetAside("sandbox", "sandbox", "C1", "vendor A00012345 said no", "{}")
+        uow.quarantine.keep([record], datetime.now(SEOUL))
+        uow.sync.record_error(
+            "sandbox", "sandbox", "HTTP 403 vendor A00012345", datetime.now(SEOUL)
+        )
+        uow.commit()
+
+    def ask(token: str | None, auth: str | None) -> tuple[int, dict[str, object]]:
+        handler = health_handler(deps, config, mode="http", token=token)
+        headers = {"authorization": [auth]} if auth is not None else {}
+        response = handler(Request("GET", "/healthz", "", headers, b""))
+        return response.status, json.loads(response.body)
+
+    public = (200, {"status": "ok"})
+    assert ask(None, None) == public  # no token configured: nobody gets details over HTTP
+    assert ask(None, "Bearer ") == public
+    assert ask("tok-health-1", None) == public
+    assert ask("tok-health-1", "Bearer tok-health-2") == public
+    status, details = ask("tok-health-1", "Bearer tok-health-1")
+    assert status == 200 and details["quarantined"] == 1
+    [account] = details["accounts"]  # type: ignore[misc]
+    assert account["quarantined"] == 1 and "A00012345" in account["last_error"]
+    assert "A00012345" not in json.dumps(ask("tok-health-1", None))
 
 
 def test_health_says_503_when_the_database_is_gone(

@@ -268,7 +268,7 @@ def test_one_management_number_on_two_lines_is_refused_naming_both(
     )
     proc = loaded("orders", "import", str(twice))
     assert proc.returncode == 2, proc.stderr
-    assert "lines 2, 4" in proc.stderr and "D1" in proc.stderr
+    assert "line 4" in proc.stderr and "as line 2" in proc.stderr
     assert loaded("history", "D2").returncode == 2  # nothing was imported
 
 
@@ -357,3 +357,26 @@ def test_every_path_queues_the_order_systems_events(loaded: Cli, tmp_path: Path)
     assert status["outbox"]["oms_webhook"] == 3
     events = loaded.json("history", "M1002")
     assert events["order"]["on_hold"] is True
+
+
+def test_a_claims_file_row_no_column_holds_is_quarantined_and_the_rest_applied(
+    cli: Cli, tmp_path: Path
+) -> None:
+    cli.ok("db", "upgrade")
+    header = (SAMPLES / "claims.csv").read_text(encoding="utf-8").splitlines()[0]
+    rows = [
+        "coupang,cp,Q1,CANCEL,COMPLETED,O1,I1,1,1,2026-11-20 10:00,,,상품\x01 A",
+        "coupang,cp,Q2,CANCEL,COMPLETED," + "9" * 70 + ",I2,1,1,2026-11-20 10:00,,,상품 B",
+    ]
+    path = tmp_path / "claims.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+
+    out = cli.ok("claims", "import", str(path))
+
+    assert "1 new" in out and "1 quarantined (cancelbot quarantine)" in out
+    [stored] = cli.json("results", "전체")
+    assert (stored["claim_id"], stored["product_name"]) == ("Q1", "상품 A")
+    [record] = cli.json("quarantine")
+    assert record["claim_id"] == "Q2" and record["source"] == "claims file"
+    assert "marketplace_order_id is 70 characters long" in record["reason"]
+    assert "1 record(s)" in cli.ok("quarantine")

@@ -348,26 +348,6 @@ def test_the_default_rate_limit_spaces_calls(fake: FakeEleventhStreet, clock: Fa
         (b"not xml at all", "not well-formed XML"),
         (b'<?xml version="1.0" encoding="x-klingon"?><a/>', "unknown character encoding"),
         (b'<?xml version="1.0" encoding="euc-kr"?><a>\xff\xfe</a>', "bytes are not valid euc-kr"),
-        (
-            orders_xml("<ns2:order><ordPrdCnSeq>1</ordPrdCnSeq></ns2:order>"),
-            "/orders/order[0]: missing element <ordNo>",
-        ),
-        (
-            orders_xml(
-                "<ns2:order><createDt>2025-02-24 10:00:00</createDt><ordNo>1</ordNo>"
-                "<ordPrdSeq>1</ordPrdSeq><ordPrdCnSeq>9</ordPrdCnSeq><ordCnQty>한 개</ordCnQty>"
-                "</ns2:order>"
-            ),
-            "/orders/order[0]/ordCnQty: expected an integer, got '한 개'",
-        ),
-        (
-            orders_xml(
-                "<ns2:order><createDt>24/02/2025</createDt><ordNo>1</ordNo>"
-                "<ordPrdSeq>1</ordPrdSeq><ordPrdCnSeq>9</ordPrdCnSeq><ordCnQty>1</ordCnQty>"
-                "</ns2:order>"
-            ),
-            "/orders/order[0]/createDt: expected a timestamp",
-        ),
     ],
 )
 def test_a_garbled_body_fails_the_whole_fetch_cleanly(
@@ -382,6 +362,57 @@ def test_a_garbled_body_fails_the_whole_fetch_cleanly(
     assert caught.value.request.startswith("GET /rest/claimservice/canceledorders/")
     assert caught.value.status == 200 and not caught.value.retryable
     assert clock.sleeps == []  # not retried: the same body would come back
+
+
+@pytest.mark.parametrize(
+    ("row", "problem", "claim_id"),
+    [
+        (
+            "<ns2:order><ordPrdCnSeq>1</ordPrdCnSeq></ns2:order>",
+            "/orders/order[0]: missing element <ordNo>",
+            "1",
+        ),
+        (
+            "<ns2:order><createDt>2025-02-24 10:00:00</createDt><ordNo>1</ordNo>"
+            "<ordPrdSeq>1</ordPrdSeq><ordPrdCnSeq>9</ordPrdCnSeq><ordCnQty>한 개</ordCnQty>"
+            "</ns2:order>",
+            "/orders/order[0]/ordCnQty: expected an integer, got '한 개'",
+            "9",
+        ),
+        (
+            "<ns2:order><createDt>24/02/2025</createDt><ordNo>1</ordNo>"
+            "<ordPrdSeq>1</ordPrdSeq><ordPrdCnSeq>9</ordPrdCnSeq><ordCnQty>1</ordCnQty>"
+            "</ns2:order>",
+            "/orders/order[0]/createDt: expected a timestamp",
+            "9",
+        ),
+        (
+            "<ns2:order><createDt>0001-01-01 00:00:00</createDt><ordNo>1</ordNo>"
+            "<ordPrdSeq>1</ordPrdSeq><ordPrdCnSeq>9</ordPrdCnSeq><ordCnQty>1</ordCnQty>"
+            "</ns2:order>",
+            "/orders/order[0]/createDt: the timestamp is outside 1970",
+            "9",
+        ),
+    ],
+)
+def test_a_row_that_cannot_be_read_is_set_aside_and_the_fetch_goes_on(
+    fake: FakeEleventhStreet, clock: FakeTime, row: str, problem: str, claim_id: str
+) -> None:
+    good = (
+        "<ns2:order><createDt>2025-02-24 10:00:00</createDt><ordNo>2</ordNo>"
+        "<ordPrdSeq>1</ordPrdSeq><ordPrdCnSeq>10</ordPrdCnSeq><ordCnQty>1</ordCnQty>"
+        "</ns2:order>"
+    )
+    fake.faults[2] = Fault(raw=orders_xml(row + good))  # the second list
+    source = eleventh_source(fake, clock)
+
+    claims = source.fetch_claims(START, END)
+
+    [aside] = source.set_aside
+    assert problem in aside.reason and aside.claim_id == claim_id
+    assert aside.raw.startswith("<order>") and aside.window == (START, END)
+    assert "10" in {c.claim_id for c in claims}  # the good row of the same answer
+    assert clock.sleeps == []
 
 
 # -- XML forms ----------------------------------------------------------------------------

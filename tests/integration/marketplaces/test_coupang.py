@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -373,14 +375,8 @@ def test_the_fake_accepts_the_java_sample_header_without_spaces(
     ("fault", "problem"),
     [
         (invalid_json(), "not valid JSON"),
-        (missing("data.0.receiptId"), "$.data[0]: missing field 'receiptId'"),
-        (
-            wrong_type("data.0.returnItems.0.purchaseCount", "2"),
-            "$.data[0].returnItems[0].purchaseCount: expected an integer, got str",
-        ),
-        (missing("nextToken"), "$: missing field 'nextToken'"),
         (wrong_type("data", {"rows": []}), "$.data: expected a list, got dict"),
-        (wrong_type("data.0.enclosePrice", "free"), "$.data[0].enclosePrice: expected a number"),
+        (missing("data"), "$: missing field 'data'"),
     ],
 )
 def test_a_garbled_body_fails_the_whole_fetch(
@@ -396,6 +392,48 @@ def test_a_garbled_body_fails_the_whole_fetch(
     assert caught.value.account == "coupang-main"
     assert caught.value.request.startswith("GET /v2/providers/openapi/apis/api/v6/vendors/")
     assert clock.sleeps == []  # not retried: the same body would come back
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("receiptId", None, "$.data[0].receiptId: expected an id"),
+        ("returnItems", [{"vendorItemId": 1}], "missing field 'purchaseCount'"),
+        ("enclosePrice", "free", ".enclosePrice: expected a number"),
+        ("modifiedAt", "0001-01-01T00:00:00", ".modifiedAt: the timestamp is outside 1970"),
+    ],
+)
+def test_a_receipt_that_cannot_be_read_is_set_aside_and_the_others_are_reported(
+    fake: FakeCoupang, clock: FakeTime, field: str, value: Any, problem: str
+) -> None:
+    expected = expected_coupang_rows(fake.receipts, START, END)
+    bad = fake.receipts[0]  # a completed return, modified inside the window
+    bad_rows = {row for row in expected if row[0] == str(bad["receiptId"])}
+    bad[field] = value
+    source = coupang_source(fake, clock, lookback=timedelta(0))
+
+    claims = source.fetch_claims(START, END)
+
+    assert bad_rows and rows_of(claims) == expected - bad_rows
+    [aside] = source.set_aside
+    assert problem in aside.reason and aside.window == (START, END)
+    assert aside.claim_id == ("" if field == "receiptId" else "400000000")
+    assert json.loads(aside.raw)[field] == value  # the receipt as Coupang sent it
+    assert clock.sleeps == []
+
+
+def test_a_page_without_next_token_ends_the_paging_with_a_warning(
+    fake: FakeCoupang, clock: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.faults[1] = missing("nextToken")
+    source = coupang_source(fake, clock, lookback=timedelta(0))
+
+    with caplog.at_level(logging.WARNING):
+        claims = source.fetch_claims(START, END)
+
+    assert claims  # the other lists and pages were read
+    assert "a page without nextToken" in caplog.text and "coupang-main" in caplog.text
+    assert source.set_aside == []
 
 
 def test_a_repeated_next_token_stops_instead_of_looping(clock: FakeTime) -> None:

@@ -521,11 +521,7 @@ def test_a_final_http_error_carries_the_esm_code(fake: FakeEsm, clock: FakeTime)
     [
         (invalid_json(), "not valid JSON"),
         (missing("ResultCode"), "$: missing field 'ResultCode'"),
-        (missing("Data.0.OrderNo"), "$.Data[0]: missing field 'OrderNo'"),
-        (wrong_type("Data.0.CancelStatus", "three"), "$.Data[0].CancelStatus: expected an integer"),
-        (wrong_type("Data.0.RequestDate", "어제"), "$.Data[0].RequestDate: expected an ISO-8601"),
         (wrong_type("Data", {"rows": []}), "$.Data: expected a list, got dict"),
-        (wrong_type("Data.0.OrderNo", None), "$.Data[0].OrderNo: expected an id"),
     ],
 )
 def test_a_garbled_body_fails_the_whole_fetch(
@@ -539,6 +535,44 @@ def test_a_garbled_body_fails_the_whole_fetch(
     assert problem in str(caught.value)
     assert caught.value.request == "POST /claim/v1/sa/Cancels"
     assert clock.sleeps == []  # not retried: the same body would come back
+
+
+@pytest.mark.parametrize(
+    ("fault", "problem", "claim_id"),
+    [
+        (missing("Data.0.OrderNo"), "$.Data[0]: missing field 'OrderNo'", ""),
+        (
+            wrong_type("Data.0.CancelStatus", "three"),
+            "$.Data[0].CancelStatus: expected an integer",
+            "cancel-",
+        ),
+        (
+            wrong_type("Data.0.RequestDate", "어제"),
+            "$.Data[0].RequestDate: expected an ISO-8601",
+            "cancel-",
+        ),
+        (wrong_type("Data.0.OrderNo", None), "$.Data[0].OrderNo: expected an id", ""),
+        (
+            wrong_type("Data.0.RequestDate", "0001-01-01T00:00:00"),
+            "$.Data[0].RequestDate: the timestamp is outside 1970",
+            "cancel-",
+        ),
+    ],
+)
+def test_a_row_that_cannot_be_read_is_set_aside_and_the_others_are_reported(
+    fake: FakeEsm, clock: FakeTime, fault: Fault, problem: str, claim_id: str
+) -> None:
+    baseline = rows_of(esm_source(fake, clock).fetch_claims(START, END))
+    fake.faults[len(fake.requests) + 1] = fault  # the first answer of the next fetch
+
+    source = esm_source(fake, clock)
+    claims = source.fetch_claims(START, END)
+
+    [aside] = source.set_aside
+    assert problem in aside.reason and aside.claim_id.startswith(claim_id)
+    assert aside.window == (START, END) and aside.raw.startswith("{")
+    assert rows_of(claims) < baseline and len(baseline - rows_of(claims)) <= 1
+    assert clock.sleeps == []
 
 
 def test_the_default_rate_limit_spaces_calls(fake: FakeEsm, clock: FakeTime) -> None:

@@ -376,22 +376,8 @@ def first_request_to(fake: FakeNaver, clock: FakeTime, suffix: str) -> int:
     ("suffix", "fault", "problem"),
     [
         ("/last-changed-statuses", invalid_json(), "not valid JSON"),
-        (
-            "/last-changed-statuses",
-            missing("data.lastChangeStatuses.0.productOrderId"),
-            "$.data.lastChangeStatuses[0]: missing field 'productOrderId'",
-        ),
         ("/last-changed-statuses", missing("data"), "$: missing field 'data'"),
-        (
-            "/product-orders/query",
-            wrong_type("data.0.currentClaim.cancel.requestQuantity", "1"),
-            "$.data[0].currentClaim.cancel.requestQuantity: expected an integer, got str",
-        ),
-        (
-            "/product-orders/query",
-            wrong_type("data.0.productOrder.claimStatus", 7),
-            "$.data[0].productOrder.claimStatus: expected a string, got int",
-        ),
+        ("/product-orders/query", missing("data"), "$: missing field 'data'"),
         ("/oauth2/token", missing("expires_in"), "$: missing field 'expires_in'"),
     ],
 )
@@ -405,6 +391,45 @@ def test_a_garbled_body_fails_the_whole_fetch(
 
     assert problem in str(caught.value)
     assert caught.value.account == "naver-main" and caught.value.request.endswith(suffix)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "fault", "problem"),
+    [
+        (
+            "/last-changed-statuses",
+            missing("data.lastChangeStatuses.0.productOrderId"),
+            "$.data.lastChangeStatuses[0]: missing field 'productOrderId'",
+        ),
+        (
+            "/product-orders/query",
+            wrong_type("data.0.currentClaim.cancel.requestQuantity", "1"),
+            "$.data[0].currentClaim.cancel.requestQuantity: expected an integer, got str",
+        ),
+        (
+            "/product-orders/query",
+            wrong_type("data.0.productOrder.claimStatus", 7),
+            "$.data[0].productOrder.claimStatus: expected a string, got int",
+        ),
+        (
+            "/product-orders/query",
+            missing("data.0.productOrder.productOrderId"),
+            "$.data[0].productOrder: missing field 'productOrderId'",
+        ),
+    ],
+)
+def test_a_record_that_cannot_be_read_is_set_aside_and_the_others_are_reported(
+    fake: FakeNaver, clock: FakeTime, suffix: str, fault: Fault, problem: str
+) -> None:
+    baseline = rows_of(naver_source(fake, clock).fetch_claims(START, END))
+    fake.faults[len(fake.requests) + first_request_to(fake, clock, suffix)] = fault
+    source = naver_source(fake, clock)
+
+    claims = source.fetch_claims(START, END)
+
+    [aside] = source.set_aside
+    assert problem in aside.reason and aside.window == (START, END)
+    assert len(baseline - rows_of(claims)) == 1 and rows_of(claims) < baseline
 
 
 # -- the example responses in docs/marketplaces.md §2.3 and §2.4, verbatim ------------------

@@ -10,6 +10,7 @@ from typing import Any
 from core import read_models
 from core.claims import Claim
 from core.queries import CancelFilter
+from core.set_aside import SetAside
 from core.sync import sync_account, windows
 from tests.integration.marketplaces.builders import coupang_source
 from tests.integration.marketplaces.fake_coupang import FakeCoupang, make_receipts
@@ -109,6 +110,9 @@ def test_next_pass_starts_an_overlap_before_the_watermark(make_uow: Any) -> None
     class Recorder:
         account, marketplace, max_window = "rec", "coupang", timedelta(days=1)
 
+        def __init__(self) -> None:
+            self.set_aside: list[SetAside] = []
+
         def fetch_claims(self, start: Any, end: Any) -> list[Claim]:
             seen.append((start, end))
             return []
@@ -134,6 +138,9 @@ def test_catch_up_after_an_outage_walks_bounded_windows(make_uow: Any) -> None:
 
     class Recorder:
         account, marketplace, max_window = "rec", "coupang", timedelta(hours=6)
+
+        def __init__(self) -> None:
+            self.set_aside: list[SetAside] = []
 
         def fetch_claims(self, start: Any, end: Any) -> list[Claim]:
             seen.append((start, end))

@@ -308,6 +308,8 @@ def run_env(
     secret_key: str = "sk-replicas-0001-secret",
     **extra: str,
 ) -> dict[str, str]:
+    # The token also unlocks /healthz's details, which the tests read.
+    extra.setdefault("CANCELBOT_API_TOKEN", "api-token-replicas-0001")
     return base_env() | {
         "SLACK_BOT_TOKEN": bot_token,
         "SLACK_SIGNING_SECRET": signing_secret,
@@ -361,6 +363,7 @@ class Replica:
             start_new_session=True,  # a Ctrl-C on the test run does not hit the replicas
         )
         self.killed = False
+        self.api_token = env.get("CANCELBOT_API_TOKEN", "")
 
     @property
     def pid(self) -> int:
@@ -374,9 +377,13 @@ class Replica:
         return self.proc.poll() is None
 
     def health(self) -> tuple[int, dict[str, Any]] | None:
-        """(status, body) of /healthz, None while the process does not answer."""
+        """(status, body) of /healthz with its details (the bearer token), None while the
+        process does not answer."""
+        request = urllib.request.Request(
+            f"{self.url}/healthz", headers={"Authorization": f"Bearer {self.api_token}"}
+        )
         try:
-            with urllib.request.urlopen(f"{self.url}/healthz", timeout=3) as response:
+            with urllib.request.urlopen(request, timeout=3) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as exc:
             try:

@@ -104,3 +104,16 @@ def test_stats_and_export(make_uow: Any) -> None:
     assert len(lines) == 3
     assert "'=HYPERLINK(1)" in text  # never a live formula in a spreadsheet
     assert "+09:00" in text
+
+
+@pytest.mark.parametrize(
+    "word", ["²", "١٢", "9" * 5000, "999999999999", "2147483648", "0", "+5", "1_000", "\x00"]
+)
+def test_an_id_that_no_row_can_have_is_a_usage_answer(word: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command(f"confirm 12 {word}")
+    assert caught.value.reason == "bad_id" and len(caught.value.bad) <= 21
+
+
+def test_the_largest_row_id_is_still_an_id() -> None:
+    assert parse_command("confirm 2147483647").ids == (2147483647,)

@@ -12,6 +12,8 @@ from core.claims import ClaimState, ClaimType
 from core.errors import InvalidFilter
 from core.orders import OrderStatus, Phase
 from core.queries import CancelFilter, parse_filter
+from core.storable import ID_MAX, id_problem
+from tests.conftest import SEOUL
 
 
 def test_default_is_after_shipping_and_unconfirmed() -> None:
@@ -142,3 +144,37 @@ def test_word_soup_is_a_filter_said_back_the_same_or_a_usage_error(words: list[s
         }
     else:
         assert parse_filter(parsed.words()) == parsed
+
+
+@given(
+    st.dates(),
+    st.sampled_from(["from", "to"]),
+    st.text(st.characters(codec="utf-8"), max_size=80),
+)
+def test_whatever_parses_can_be_asked_of_the_database(day: date, key: str, order: str) -> None:
+    """Dates convert to UTC (0001-01-01 and 9999-12-31 are refused, not overflowed) and an
+    order number fits its column without a control character."""
+    for words in ([f"{key}:{day.isoformat()}"], [f"order:{order}"]):
+        try:
+            parsed = parse_filter(words)
+        except InvalidFilter as exc:
+            assert exc.reason in {"date_range", "bad_value", "needs_value", "bad_date"}
+            continue
+        parsed.claimed_range(SEOUL)
+        if parsed.order is not None:
+            assert id_problem(parsed.order, ID_MAX) is None
+
+
+@pytest.mark.parametrize("word", ["from:0001-01-01", "to:9999-12-31", "from:1969-12-31"])
+def test_dates_outside_what_is_stored_are_a_usage_error(word: str) -> None:
+    with pytest.raises(InvalidFilter) as caught:
+        parse_filter([word])
+    assert caught.value.reason == "date_range" and caught.value.bad == word
+
+
+def test_an_order_number_with_a_nul_or_longer_than_a_column_is_a_usage_error() -> None:
+    for word in ("order:A\x00B", "order:" + "1" * 65):
+        with pytest.raises(InvalidFilter) as caught:
+            parse_filter([word])
+        assert (caught.value.reason, caught.value.name) == ("bad_value", "order")
+    assert parse_filter(["order:" + "1" * 64]).order == "1" * 64

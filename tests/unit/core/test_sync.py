@@ -11,6 +11,7 @@ from core.claims import Claim
 from core.errors import ConcurrentUpdate, MarketplaceError
 from core.order_book import import_orders
 from core.orders import OrderStatus
+from core.set_aside import SetAside
 from core.sync import Lease, release_lease, renewing, sync_account, take_lease
 from core.transactions import in_transaction
 from tests.factories import claim_for, make_order
@@ -29,6 +30,7 @@ class FakeSource:
     fail_from: datetime | None = None  # windows ending after this fail
     asked: list[tuple[datetime, datetime]] = field(default_factory=list)
     closed: bool = False
+    set_aside: list[SetAside] = field(default_factory=list)
 
     def fetch_claims(self, start: datetime, end: datetime) -> Sequence[Claim]:
         return [c for page in self.iter_claims(start, end) for c in page]

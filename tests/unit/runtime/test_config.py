@@ -81,7 +81,7 @@ client_secret_env = "NV_SECRET"
         ('[[accounts]]\nname = "cp"\nmarketplace = "coupang"\n', ["'vendor_id' is required"]),
         (
             '[[accounts]]\nname = "s"\nmarketplace = "sandbox"\ninterval_seconds = "fast"\n',
-            ["'interval_seconds' has the wrong type"],
+            ["'interval_seconds' must be a whole number from 2 to 86400"],
         ),
         ('typo = 1\n[[accounts]]\nname = "s"\nmarketplace = "sandbox"\n', ["unknown key 'typo'"]),
         (
@@ -107,3 +107,68 @@ def test_unknown_account_name_lists_the_configured_ones() -> None:
     config = parse_config({"accounts": [{"name": "a", "marketplace": "sandbox"}]}, {})
     with pytest.raises(ConfigError, match="configured: a"):
         config.account("b")
+
+
+SANDBOX = '[[accounts]]\nname = "s"\nmarketplace = "sandbox"\n'
+COUPANG = (
+    '[[accounts]]\nname = "cp"\nmarketplace = "coupang"\nvendor_id = "A1"\n'
+    'access_key_env = "CP_AK"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("toml", "needle"),
+    [
+        ('allowed_users = "U1"\n' + SANDBOX, "key 'allowed_users' must be a list of ids"),
+        ('allowed_users = ["#general"]\n' + SANDBOX, "must hold Slack ids like"),
+        ("orders_inbox = 5\n" + SANDBOX, "key 'orders_inbox' must be a folder's path"),
+        ("orders_inbox_max_mb = 0\n" + SANDBOX, "key 'orders_inbox_max_mb' must be from 1"),
+        ("alert_backlog_threshold = true\n" + SANDBOX, "must be a whole number from 1"),
+        (SANDBOX + "lookback_days = -3\n", "key 'lookback_days' must be from 1 to 90"),
+        (SANDBOX + "timeout_seconds = -1\n", "key 'timeout_seconds' must be above 0"),
+        (SANDBOX + "timeout_seconds = nan\n", "key 'timeout_seconds' must be above 0"),
+        (SANDBOX + "rate_limit_per_second = inf\n", "'rate_limit_per_second' must be above 0"),
+        (SANDBOX + "interval_seconds = 9223372036854775807\n", "must be from 2 to 86400"),
+        (SANDBOX + 'base_url = "ftp://x"\n', "key 'base_url' must be an http(s) URL"),
+        (
+            '[[accounts]]\nname = "' + "n" * 65 + '"\nmarketplace = "sandbox"\n',
+            "key 'name' is longer than 64 characters",
+        ),
+        ('oms_webhook_url = "file:///etc/passwd"\n' + SANDBOX, "key 'oms_webhook_url' must"),
+        ('digest_time = "25:99"\n' + SANDBOX, "digest_time '25:99': use HH:MM"),
+    ],
+)
+def test_every_key_is_checked_for_type_range_and_length(
+    tmp_path: Path, toml: str, needle: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(_write(tmp_path, toml), {})
+    assert needle in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        COUPANG + f'secret_key_env = "{SECRET}"\n',
+        COUPANG + f'secret_key_env = "xoxb-{SECRET}"\n',
+        COUPANG + 'secret_key_env = "' + SECRET + '\\nMORE"\n',
+        f'oms_webhook_secret_env = "{SECRET}"\n' + SANDBOX,
+        COUPANG + f'secret_key_env = "CP_SK"\n{SECRET} = 1\n'.replace(SECRET, "sk-" + "x" * 60),
+    ],
+)
+def test_a_secret_pasted_into_an_env_key_is_never_printed_back(tmp_path: Path, toml: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(_write(tmp_path, toml), {"CP_AK": "ak", "CP_SK": "sk"})
+    text = str(err.value)
+    assert SECRET not in text and "x" * 50 not in text
+    assert (
+        "key 'secret_key_env'" in text or "oms_webhook_secret_env" in text or "unknown key" in text
+    )
+
+
+def test_the_inbox_limits_are_read_with_their_defaults(tmp_path: Path) -> None:
+    plain = load_config(_write(tmp_path, 'orders_inbox = "/srv/inbox"\n' + SANDBOX), {})
+    assert (plain.orders_inbox_max_mb, plain.orders_inbox_rows_per_transaction) == (50, 5000)
+    text = "orders_inbox_max_mb = 5\norders_inbox_rows_per_transaction = 1000\n" + SANDBOX
+    tuned = load_config(_write(tmp_path, text), {})
+    assert (tuned.orders_inbox_max_mb, tuned.orders_inbox_rows_per_transaction) == (5, 1000)

@@ -302,7 +302,10 @@ def test_a_row_block_id_too_long_for_its_state_names_just_the_withdrawal() -> No
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_confirm_all_modal_states_count_and_filter(locale: str) -> None:
-    state = PageState(ListKind.RESULTS, ("order:" + "9" * 1700,), 0, 5000, 10**6, 10**6)
+    # The longest filter a state carries: an order number as long as a column takes, and
+    # many more words.
+    words = ("order:" + "9" * 64, *("partial",) * 200)
+    state = PageState(ListKind.RESULTS, words, 0, 5000, 10**6, 10**6)
     metadata = ModalMetadata(state, "https://hooks.slack.com/actions/T1/2/" + "x" * 60, "C0ALERTS1")
     view = build_confirm_all_modal(10**6, state.words, metadata.encode(), locale=locale)
     assert_valid_view(view, "modal")

@@ -141,3 +141,15 @@ def test_order_system_webhook_backlog_is_shown_when_configured(locale: str) -> N
     shown = all_text(view["blocks"])
     assert t(locale, "home.oms", count=3) in shown
     assert "HTTP 503" in shown
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_account_with_quarantined_records_says_how_many_and_comes_first(locale: str) -> None:
+    fine = make_account(name="fine")
+    stuck = make_account(name="stuck", quarantined=2)
+    view = build_home(HomeCounts(), [fine, stuck], locale=locale, tz=SEOUL, now=NOW)
+    assert_valid_view(view, "home")
+    shown = all_text(view["blocks"])
+    assert t(locale, "account.quarantined", count=2) in shown
+    assert shown.count(t(locale, "account.quarantined", count=2)) == 1
+    assert shown.index("*stuck*") < shown.index("*fine*")

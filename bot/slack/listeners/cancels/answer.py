@@ -85,13 +85,20 @@ class Answer:
 
 def may_confirm(ctx: ListenerContext, answer: Answer, user: str) -> bool:
     """Whether `user` may confirm and unconfirm; when not, they are told so."""
+    return _allowed(ctx, answer, user, "confirm.not_allowed")
+
+
+def may_export(ctx: ListenerContext, answer: Answer, user: str) -> bool:
+    """Whether `user` may take results out of Slack as a file: the same people who may
+    confirm (allowed_users / allowed_usergroups, when set); when not, they are told so."""
+    return _allowed(ctx, answer, user, "cancels.export_not_allowed")
+
+
+def _allowed(ctx: ListenerContext, answer: Answer, user: str, refused: str) -> bool:
     verdict = ctx.permissions.check(user, answer.client)
     if verdict is Verdict.ALLOWED:
         return True
-    answer.note(
-        ctx,
-        "confirm.not_allowed" if verdict is Verdict.REFUSED else "confirm.permission_unknown",
-    )
+    answer.note(ctx, refused if verdict is Verdict.REFUSED else "confirm.permission_unknown")
     return False
 
 
