@@ -37,7 +37,7 @@ class AccountStatus:
 
 
 def attention(make_uow: Callable[[], UnitOfWork]) -> AttentionCounts:
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         rows = uow.results.unconfirmed_summary()
         withdrawals = uow.withdrawals.unconfirmed_count()
     by_category: Counter[Category] = Counter()
@@ -62,7 +62,7 @@ def attention(make_uow: Callable[[], UnitOfWork]) -> AttentionCounts:
 
 
 def account_statuses(make_uow: Callable[[], UnitOfWork]) -> list[AccountStatus]:
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         states = uow.sync.all()
         orders = uow.orders.count_by_marketplace()
     return [AccountStatus(s, orders.get(s.marketplace, 0)) for s in states]
@@ -88,7 +88,7 @@ class Health:
 
 def health(make_uow: Callable[[], UnitOfWork]) -> Health:
     """Sync health per account and the delivery backlogs, in one read."""
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         states = uow.sync.all()
         orders = uow.orders.count_by_marketplace()
         slack = Backlog(uow.outbox.pending_count(SLACK_KINDS), uow.outbox.last_error(SLACK_KINDS))
@@ -115,7 +115,7 @@ def digest(
 ) -> Digest:
     """Unconfirmed after-shipping results and unconfirmed withdrawals older than `age`."""
     cutoff = now - age
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         results, total_r = uow.results.stale_unconfirmed(cutoff, DIGEST_LIST_MAX)
         withdrawals, total_w = uow.withdrawals.stale_unconfirmed(cutoff, DIGEST_LIST_MAX)
     return Digest(results, withdrawals, total_r, total_w)

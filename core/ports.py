@@ -238,7 +238,9 @@ class AlertMessageRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls everything back.
 
-    `oms_events`: whether changes also queue events for the order system's webhook."""
+    `oms_events`: whether changes also queue events for the order system's webhook.
+    `with make_uow().read_only() as uow:` only reads: it never waits for a writer (nor
+    makes one wait) and cannot commit."""
 
     oms_events: bool
 
@@ -250,6 +252,10 @@ class UnitOfWork(Protocol):
     sync: SyncStateRepository
     outbox: OutboxRepository
     alerts: AlertMessageRepository
+
+    def read_only(self) -> Self:
+        """This unit of work, made read-only; call before entering it."""
+        ...
 
     def __enter__(self) -> Self: ...
 

@@ -69,7 +69,7 @@ def sync_account(
     was. A failure stops this account's pass (recorded, not raised: one account's failure
     never stops the others)."""
     report = SyncReport(account=source.account)
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         state = uow.sync.get(source.account) or SyncState(source.account, source.marketplace)
     start = state.watermark - overlap if state.watermark else now - lookback
     todo = windows(start, now, source.max_window)
@@ -94,7 +94,7 @@ def sync_account(
 
 
 def never_synced(make_uow: Callable[[], UnitOfWork], account: str) -> bool:
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         return uow.sync.get(account) is None
 
 

@@ -498,6 +498,11 @@ class FakeUnitOfWork:
         self.tz = tz
         self.oms_events = oms_events
         self.committed = False
+        self.reading = False
+
+    def read_only(self) -> Self:
+        self.reading = True
+        return self
 
     def __enter__(self) -> Self:
         self._begin()
@@ -512,6 +517,8 @@ class FakeUnitOfWork:
         self._work: dict[str, Any] = {}  # not committed: gone
 
     def commit(self) -> None:
+        if self.reading:
+            raise AssertionError("a read-only unit of work was committed")
         for name, value in self._work.items():
             setattr(self.store, name, value)
         self.store.commits += 1

@@ -1,4 +1,5 @@
-"""Engines per database: SQLite tuned for one writer at a time, PostgreSQL pooled."""
+"""Engines per database: SQLite tuned for one writer at a time, PostgreSQL pooled; and the
+session factories units of work open, one for work that writes and one for reads."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///cancelbot.db"
+# Execution option carried by the connections of read-only units of work.
+READ_ONLY = "cancelbot_read_only"
 
 
 def normalize_url(url: str) -> str:
@@ -45,10 +48,22 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # A reader takes no lock: in WAL mode it reads a snapshot while one writer
+            # writes, so a /cancels query never waits for a sync or the outbox.
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
         # IMMEDIATE takes the write lock up front, so two processes applying claims wait
         # for each other instead of failing to upgrade a read snapshot.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions for units of work; `read_only` ones begin without the write lock on SQLite
+    and as READ ONLY transactions on PostgreSQL (a write there fails loudly)."""
+    if read_only:
+        options: dict[str, Any] = {READ_ONLY: True}
+        if engine.dialect.name == "postgresql":
+            options["postgresql_readonly"] = True
+        engine = engine.execution_options(**options)
     return sessionmaker(bind=engine, expire_on_commit=False)

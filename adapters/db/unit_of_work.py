@@ -1,7 +1,9 @@
-"""The SQLAlchemy unit of work: one session, one transaction, rolled back unless committed."""
+"""The SQLAlchemy unit of work: one session, one transaction, rolled back unless committed.
+A read-only one (`read_only()`) takes no write lock and cannot commit."""
 
 from __future__ import annotations
 
+import weakref
 from datetime import tzinfo
 from types import TracebackType
 from typing import Self
@@ -14,6 +16,7 @@ from adapters.db.coordination import (
     SqlOutboxRepository,
     SqlSyncStateRepository,
 )
+from adapters.db.engine import make_session_factory
 from adapters.db.repositories import (
     SqlAuditLog,
     SqlHistoryRepository,
@@ -33,6 +36,11 @@ from core.ports import (
     WithdrawalRepository,
 )
 
+# The read-only twin of each session factory, for units of work built without one.
+_readers: weakref.WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]] = (
+    weakref.WeakKeyDictionary()
+)
+
 # PostgreSQL's "try again" answers: serialization failure and deadlock.
 RETRYABLE_SQLSTATES = {"40001", "40P01"}
 
@@ -49,14 +57,35 @@ class SqlAlchemyUnitOfWork:
     session: Session
 
     def __init__(
-        self, session_factory: sessionmaker[Session], tz: tzinfo, *, oms_events: bool = False
+        self,
+        session_factory: sessionmaker[Session],
+        tz: tzinfo,
+        *,
+        oms_events: bool = False,
+        read_session_factory: sessionmaker[Session] | None = None,
     ) -> None:
         self.session_factory = session_factory
+        self.read_session_factory = read_session_factory
         self.tz = tz
         self.oms_events = oms_events
+        self.reading = False
+
+    def read_only(self) -> Self:
+        self.reading = True
+        return self
+
+    def _factory(self) -> sessionmaker[Session]:
+        if not self.reading:
+            return self.session_factory
+        if self.read_session_factory is None:
+            self.read_session_factory = _readers.get(self.session_factory)
+        if self.read_session_factory is None:
+            reader = make_session_factory(self.session_factory.kw["bind"], read_only=True)
+            self.read_session_factory = _readers.setdefault(self.session_factory, reader)
+        return self.read_session_factory
 
     def __enter__(self) -> Self:
-        self.session = self.session_factory()
+        self.session = self._factory()()
         self.orders = SqlOrderRepository(self.session)
         self.results = SqlResultRepository(self.session, self.tz)
         self.withdrawals = SqlWithdrawalRepository(self.session, self.tz)
@@ -84,6 +113,8 @@ class SqlAlchemyUnitOfWork:
             raise StorageError(describe(exc)) from exc
 
     def commit(self) -> None:
+        if self.reading:
+            raise RuntimeError("a read-only unit of work cannot commit")
         try:
             self.session.commit()
         except IntegrityError as exc:

@@ -65,13 +65,14 @@ def build(
     if check_schema:
         _check_schema(engine)
     factory = make_session_factory(engine)
+    reader = make_session_factory(engine, read_only=True)
     # Events are queued wherever a change happens (any entry point); only `cancelbot run`,
     # which has the signing secret, delivers them.
     oms_events = bool(config and config.oms_webhook_url)
     sender = oms_sender(config) if config and config.oms_webhook_secret else None
 
     def make_uow() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(factory, tz, oms_events=oms_events)
+        return SqlAlchemyUnitOfWork(factory, tz, oms_events=oms_events, read_session_factory=reader)
 
     clock = clock or SystemClock()
     sandboxes: dict[tuple[str, int], SandboxMarketplace] = {}
