@@ -1,5 +1,5 @@
-"""The sync engine: walk one account's windows, apply what the marketplace reports, and
-advance the watermark only after the window's results are committed; and the account's
+"""The sync engine: walk one account's windows, apply what the marketplace reports page by
+page, and advance the watermark only after a whole window is committed; and the account's
 sync lease, which keeps one replica syncing each account."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -64,10 +64,10 @@ def sync_account(
     """One pass for one account. Consecutive passes overlap by `overlap` so a change the
     marketplace files late is still seen; re-applying what overlaps changes nothing.
 
-    Each window is one transaction: its results and the new watermark commit together, so
-    a failure anywhere in a window leaves nothing of it applied and the watermark where it
-    was. A failure stops this account's pass (recorded, not raised: one account's failure
-    never stops the others)."""
+    Each page of a window commits on its own (no write transaction lasts longer than one
+    page), and the watermark moves past a window only once all of it is applied, so a
+    failure anywhere in a window leaves the watermark where it was. A failure stops this
+    account's pass (recorded, not raised: one account's failure never stops the others)."""
     report = SyncReport(account=source.account)
     with make_uow().read_only() as uow:
         state = uow.sync.get(source.account) or SyncState(source.account, source.marketplace)
@@ -125,34 +125,30 @@ def _sync_window(
     report: SyncReport,
     should_stop: Callable[[], bool],
 ) -> None:
-    fetched: list[Claim] = []
-    stream = _prefetch(iter(source.iter_claims(start, end)))
-    pages: Iterable[Sequence[Claim]] = stream
-    first = True
-
-    def apply_window(uow: UnitOfWork) -> ApplyStats:
-        stats = ApplyStats()
-        for page in pages:
-            if should_stop():
-                raise StopRequested
-            if first:
-                fetched.extend(page)
-            for i in range(0, len(page), APPLY_BATCH):
-                stats += apply_batch(uow, page[i : i + APPLY_BATCH], now)
-        newest = max((c.claimed_at for c in fetched), default=None)
+    """Apply the window page by page, each page in a short transaction of its own, then
+    move the watermark past the window. Applying a claim twice changes nothing, so a failure
+    halfway loses nothing: the watermark still points before this window, and the next pass
+    reads it again. Only the pages being fetched are held in memory."""
+    newest: datetime | None = None
+    for page in _prefetch(iter(source.iter_claims(start, end))):
+        if should_stop():
+            raise StopRequested
+        for i in range(0, len(page), APPLY_BATCH):
+            report.stats += _apply_page(make_uow, page[i : i + APPLY_BATCH], now)
+        report.fetched += len(page)
+        newest = max(filter(None, (newest, *(c.claimed_at for c in page))), default=None)
+    # Every page of the window is applied: only now may the watermark pass it.
+    with make_uow() as uow:
         uow.sync.set_watermark(state.account, state.marketplace, end, newest)
-        return stats
-
-    def refetch() -> None:
-        # Another writer raced us: finish fetching, then apply the whole window again.
-        nonlocal pages, first
-        fetched.extend(claim for page in stream for claim in page)
-        pages, first = [list(fetched)], False
-
-    stats = in_transaction(make_uow, apply_window, what="sync window", before_retry=refetch)
+        uow.commit()
     state.watermark = end
-    report.fetched += len(fetched)
-    report.stats += stats
+
+
+def _apply_page(
+    make_uow: Callable[[], UnitOfWork], claims: Sequence[Claim], now: datetime
+) -> ApplyStats:
+    """One page's claims in one transaction, run again whole when another writer raced it."""
+    return in_transaction(make_uow, lambda uow: apply_batch(uow, claims, now), what="sync page")
 
 
 _DONE = object()

@@ -70,7 +70,7 @@ def test_the_next_pass_reads_back_an_overlap_and_changes_nothing_twice() -> None
     assert second.stats.new == 0 and second.stats.unchanged == 3
 
 
-def test_a_failed_window_applies_nothing_and_keeps_the_watermark() -> None:
+def test_a_window_that_fails_halfway_keeps_its_pages_and_the_watermark_before_it() -> None:
     store, clock = FakeStore(), FakeClock()
     make_uow = fake_uow_factory(store)
     now = clock.now()
@@ -78,13 +78,39 @@ def test_a_failed_window_applies_nothing_and_keeps_the_watermark() -> None:
     source = FakeSource(claims, fail_from=now - timedelta(hours=1))
     report = sync_account(make_uow, source, now, lookback=timedelta(days=2))
     assert not report.ok and "HTTP 503" in (report.error or "")
-    # The first window (with the 30-hour-old claim) committed; the failing one did not.
-    assert len(store.results) == 1
+    # The failing window's page was applied (applying twice changes nothing), but the
+    # watermark stays before that window, so the next pass reads all of it again.
+    assert len(store.results) == 3
     assert store.sync["main"].watermark == now - timedelta(days=1)
     assert store.sync["main"].last_error == report.error
 
+    source.fail_from = None
+    again = sync_account(make_uow, source, clock.advance(minutes=5))
+    assert again.ok and again.stats.new == 0 and again.stats.unchanged == 2
+    assert len(store.results) == 3 and store.sync["main"].watermark == clock.now()
 
-def test_a_window_that_raced_another_writer_is_applied_again_whole() -> None:
+
+def test_each_page_commits_on_its_own_and_the_watermark_after_the_last() -> None:
+    store, clock = FakeStore(), FakeClock()
+    now = clock.now()
+    source = FakeSource([claim_for(claimed_at=now - timedelta(minutes=m)) for m in range(1, 8)])
+    seen: list[tuple[int, object]] = []
+
+    class Watching(FakeUnitOfWork):
+        def commit(self) -> None:
+            super().commit()
+            state = store.sync.get("main")
+            seen.append((len(store.results), state.watermark if state else None))
+
+    report = sync_account(lambda: Watching(store), source, now, lookback=timedelta(hours=1))
+    assert report.ok and report.fetched == 7
+    # Four pages of at most two claims, each its own commit; the watermark moved last.
+    assert [n for n, _ in seen[:4]] == [2, 4, 6, 7]
+    assert all(mark is None for _, mark in seen[:4])
+    assert seen[4] == (7, now)
+
+
+def test_a_page_that_raced_another_writer_is_applied_again_whole() -> None:
     store, clock = FakeStore(), FakeClock()
     now = clock.now()
     source = FakeSource([claim_for(claimed_at=now - timedelta(minutes=m)) for m in range(1, 6)])
