@@ -159,6 +159,7 @@ class Runtime:
         self.router: Router = build_router(
             None if settings.socket_mode else self.app,
             health_handler(deps, config, mode=self.mode),
+            signing_secret=settings.signing_secret,
         )
         # POST /api/orders answers 404 by itself while CANCELBOT_API_TOKEN is not set.
         self.router.add("POST", ORDERS_PATH, orders_handler(deps, settings.api_token))
@@ -166,7 +167,6 @@ class Runtime:
             self.router.add(method, path, handler)
         self._address = (host, port)
         self._server: HttpServer | None = None
-        self._server_thread: threading.Thread | None = None
         self._socket: SocketModeHandler | None = None
         self._stopped = False
 
@@ -177,14 +177,7 @@ class Runtime:
         return self._server.base_url
 
     def start(self) -> Runtime:
-        self._server = HttpServer(self._address, self.router)
-        self._server_thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.2},
-            name="http",
-            daemon=True,
-        )
-        self._server_thread.start()
+        self._server = HttpServer(self._address, self.router).start()
         if self.settings.app_token is not None:
             self._socket = SocketModeHandler(
                 self.app, app_token=self.settings.app_token, web_client=self.client
@@ -208,8 +201,7 @@ class Runtime:
         if self._socket is not None:
             self._socket.close()  # type: ignore[no-untyped-call]
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
         if self.scheduler.running:
             # shutdown(wait=True) waits for running jobs; they see stop_event and end at
             # their next check, but a marketplace call in flight is not cut off: give it
