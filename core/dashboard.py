@@ -81,21 +81,24 @@ class Health:
     accounts: list[AccountStatus]  # every account that ever synced, by name
     slack: Backlog
     oms_webhook: Backlog
+    stale_claims: int = 0  # outbox items a dead worker held (due again for the others)
 
     def account(self, name: str) -> AccountStatus | None:
         return next((a for a in self.accounts if a.state.account == name), None)
 
 
-def health(make_uow: Callable[[], UnitOfWork]) -> Health:
-    """Sync health per account and the delivery backlogs, in one read."""
+def health(make_uow: Callable[[], UnitOfWork], now: datetime | None = None) -> Health:
+    """Sync health per account (and its lease) and the delivery backlogs, in one read.
+    `now`: when leases and claims are judged stale (the default leaves them uncounted)."""
     with make_uow().read_only() as uow:
         states = uow.sync.all()
         orders = uow.orders.count_by_marketplace()
         slack = Backlog(uow.outbox.pending_count(SLACK_KINDS), uow.outbox.last_error(SLACK_KINDS))
         webhook = [OutboxKind.WEBHOOK]
         oms = Backlog(uow.outbox.pending_count(webhook), uow.outbox.last_error(webhook))
+        stale = uow.outbox.stale_claims(now) if now is not None else 0
     accounts = [AccountStatus(s, orders.get(s.marketplace, 0)) for s in states]
-    return Health(accounts, slack, oms)
+    return Health(accounts, slack, oms, stale)
 
 
 @dataclass(frozen=True)

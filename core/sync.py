@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from core.apply import ApplyStats, apply_batch
 from core.claims import Claim
 from core.errors import CancelbotError
+from core.heartbeat import Heartbeat
 from core.ports import ClaimSource, Clock, UnitOfWork
 from core.sync_state import SyncState
 from core.transactions import in_transaction
@@ -198,7 +199,8 @@ def _prefetch(pages: Iterator[Sequence[Claim]], depth: int = 8) -> Iterator[Sequ
 @dataclass(frozen=True)
 class Lease:
     """Who this process is (`owner`) and how long a lease it takes (`ttl`): a crashed
-    replica's accounts are synced by another once its lease runs out."""
+    replica's accounts are synced by another once its lease runs out. A live pass renews
+    it every third of `ttl` (lease_heartbeat), so `ttl` can be short."""
 
     owner: str
     ttl: timedelta
@@ -220,29 +222,32 @@ def release_lease(make_uow: Callable[[], UnitOfWork], account: str, lease: Lease
         uow.commit()
 
 
-def renewing(
+def lease_heartbeat(
     make_uow: Callable[[], UnitOfWork],
     account: str,
     marketplace: str,
     lease: Lease,
     clock: Clock,
-    should_stop: Callable[[], bool],
     monotonic: Callable[[], float] = time.monotonic,
-) -> Callable[[], bool]:
-    """`should_stop` that also renews the lease a third of the way through it, so a long
-    pass keeps the account; if the lease was lost meanwhile, the pass stops at the next check."""
-    renewed = monotonic()
+) -> Heartbeat:
+    """The account's lease, renewed on a thread of its own every third of its ttl while
+    the pass runs (even while a marketplace call hangs); `lost` once another took it."""
+    return Heartbeat(
+        lambda: take_lease(make_uow, account, marketplace, lease, clock.now()),
+        ttl=lease.ttl.total_seconds(),
+        name=f"sync-lease:{account}",
+        monotonic=monotonic,
+    )
 
-    def check() -> bool:
-        nonlocal renewed
-        if should_stop():
-            return True
-        if monotonic() - renewed < lease.ttl.total_seconds() / 3:
-            return False
-        kept = take_lease(make_uow, account, marketplace, lease, clock.now())
-        renewed = monotonic()
-        if not kept:
-            log.warning("sync lease lost; stopping this pass", extra={"account": account})
-        return not kept
 
-    return check
+def sync_due(
+    make_uow: Callable[[], UnitOfWork], account: str, now: datetime, every: timedelta
+) -> bool:
+    """Whether `every` has passed since the account's last pass ended (by any replica),
+    so replicas that look often sync each account once per interval between them."""
+    with make_uow().read_only() as uow:
+        state = uow.sync.get(account)
+    if state is None:
+        return True
+    ends = [t for t in (state.last_success_at, state.last_error_at) if t is not None]
+    return not ends or now - max(ends) >= every

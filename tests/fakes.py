@@ -365,12 +365,19 @@ class FakeSync:
     def _ensure(self, account: str, marketplace: str) -> SyncState:
         return self.data.setdefault(account, SyncState(account, marketplace))
 
+    def _with_lease(self, state: SyncState) -> SyncState:
+        copied = _copy(state)
+        lease = self.leases.get(state.account)
+        if lease is not None:
+            copied.lease_owner, copied.lease_until = lease.owner, lease.until
+        return copied
+
     def get(self, account: str) -> SyncState | None:
         found = self.data.get(account)
-        return _copy(found) if found else None
+        return self._with_lease(found) if found else None
 
     def all(self) -> list[SyncState]:
-        return [_copy(s) for _, s in sorted(self.data.items())]
+        return [self._with_lease(s) for _, s in sorted(self.data.items())]
 
     def set_watermark(
         self, account: str, marketplace: str, watermark: datetime, newest_claim: datetime | None
@@ -442,6 +449,19 @@ class FakeOutbox:
             row.item = replace(row.item, attempts=row.item.attempts + 1)
             out.append(row.item)
         return out
+
+    def renew(self, item_ids: Collection[int], until: datetime) -> None:
+        for item_id in item_ids:
+            row = self.data[item_id]
+            if row.done_at is None and row.locked_until is not None:
+                row.locked_until = until
+
+    def stale_claims(self, now: datetime) -> int:
+        return sum(
+            1
+            for row in self.data.values()
+            if row.done_at is None and row.locked_until is not None and row.locked_until < now
+        )
 
     def mark_done(self, item_id: int, now: datetime) -> None:
         row = self.data[item_id]

@@ -46,6 +46,8 @@ class SqlSyncStateRepository:
             last_error=row.last_error,
             last_error_at=row.last_error_at,
             last_claim_at=row.last_claim_at,
+            lease_owner=row.lease_owner,
+            lease_until=row.lease_until,
         )
 
     def get(self, account: str) -> SyncState | None:
@@ -198,6 +200,27 @@ class SqlOutboxRepository:
             )
             for r in rows
         ]
+
+    def renew(self, item_ids: Collection[int], until: datetime) -> None:
+        if not item_ids:
+            return
+        self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id.in_(list(item_ids)),
+                OutboxRow.done_at.is_(None),
+                OutboxRow.locked_until.is_not(None),
+            )
+            .values(locked_until=until)
+        )
+
+    def stale_claims(self, now: datetime) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(OutboxRow.done_at.is_(None), OutboxRow.locked_until < now)
+        )
+        return int(self.session.execute(stmt).scalar_one())
 
     def mark_done(self, item_id: int, now: datetime) -> None:
         self.session.execute(

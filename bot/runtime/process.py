@@ -47,6 +47,7 @@ from bot.slack.pacing import SystemTimer, Timer
 from bot.slack.publisher import Publisher
 from core import dashboard
 from core.errors import CancelbotError, InvalidInput
+from core.sync_state import SyncState
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,15 @@ STOP_GRACE: Final = 8.0  # seconds the scheduler's running jobs get to finish
 
 
 def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[str, Any]]:
-    """(HTTP status, JSON body) of /healthz: 200 when the database answers, else 503."""
+    """(HTTP status, JSON body) of /healthz: 200 when the database answers, else 503.
+
+    Each account's sync lease is shown; `stale: true` means its owner stopped renewing it
+    (a dead replica) and another replica takes the account over within one lease. The
+    outbox's `stale_claims` counts items a dead worker held, due again for the others."""
     report: dict[str, Any] = {"status": "ok", "mode": mode}
+    now = deps.clock.now()
     try:
-        health = dashboard.health(deps.make_uow)
+        health = dashboard.health(deps.make_uow, now)
     except Exception as exc:
         # Any failure here means "not healthy"; only the class name is shown, since a
         # driver message may quote the connection string.
@@ -81,12 +87,17 @@ def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[s
                 "last_error": state.last_error if state else None,
                 "last_error_at": _iso(state.last_error_at if state else None),
                 "last_claim_at": _iso(state.last_claim_at if state else None),
+                "lease": _lease(state, now),
             }
         )
     report |= {
         "database": {"ok": True},
         "accounts": accounts,
-        "outbox": {"pending": health.slack.pending, "last_error": health.slack.last_error},
+        "outbox": {
+            "pending": health.slack.pending,
+            "last_error": health.slack.last_error,
+            "stale_claims": health.stale_claims,
+        },
         "oms_webhook": {
             "configured": bool(config.oms_webhook_url),
             "pending": health.oms_webhook.pending,
@@ -102,6 +113,16 @@ def health_handler(deps: Deps, config: Config, *, mode: str) -> Handler:
         return Response.json(status, body)
 
     return handle
+
+
+def _lease(state: SyncState | None, now: datetime) -> dict[str, Any] | None:
+    if state is None or state.lease_owner is None:
+        return None
+    return {
+        "owner": state.lease_owner,
+        "until": _iso(state.lease_until),
+        "stale": state.lease_is_stale(now),
+    }
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -44,7 +44,9 @@ from core.results import Category, TargetKind
 
 log = logging.getLogger(__name__)
 
-MIN_LEASE: Final = timedelta(minutes=5)
+# Items are claimed for this long and renewed by the worker's heartbeat every third of it
+# while they are worked: a replica that dies leaves them to the others within a minute.
+LEASE: Final = timedelta(seconds=30)
 BATCH: Final = 50
 CLAIM_ALL_BATCH: Final = 500
 HISTORY_LOOKBACK: Final = timedelta(minutes=5)
@@ -94,24 +96,22 @@ class Publisher:
         while not self.should_stop():
             before = run.handled
             self._deliver_posts(run)
-            lease = _lease(BATCH)
-            self.worker.work(self.worker.claim(REST, BATCH, lease), self._handle, lease, run)
+            self.worker.work(self.worker.claim(REST, BATCH, LEASE), self._handle, LEASE, run)
             if run.handled == before:
                 break
         return run
 
     def _deliver_posts(self, run: DeliveryRun) -> None:
         limit = self.backlog_threshold + 1
-        # Leased for what one worker posts in a stretch, not for the whole claim: with a
-        # high threshold a crashed worker would otherwise hold its items for an hour.
-        lease = _lease(min(limit, BATCH))
-        items = self.worker.claim([OutboxKind.POST_ALERT], limit, lease)
+        items = self.worker.claim([OutboxKind.POST_ALERT], limit, LEASE)
         if len(items) <= self.backlog_threshold:
-            self.worker.work(items, self._handle, lease, run)
+            self.worker.work(items, self._handle, LEASE, run)
             return
-        while batch := self.worker.claim([OutboxKind.POST_ALERT], CLAIM_ALL_BATCH, MIN_LEASE):
+        while batch := self.worker.claim([OutboxKind.POST_ALERT], CLAIM_ALL_BATCH, LEASE):
             items += batch
-        self.worker.record_all(items, self._attempt(self._post_backlog, items, run), run)
+        with self.worker.holding({item.id for item in items if item.id is not None}, LEASE):
+            attempt = self._attempt(self._post_backlog, items, run)
+        self.worker.record_all(items, attempt, run)
 
     def _handle(self, item: OutboxItem) -> Attempt:
         handlers: dict[OutboxKind, Callable[[OutboxItem], str]] = {
@@ -313,11 +313,6 @@ class Publisher:
             if not response.get("has_more") or not cursor:
                 break
         return None
-
-
-def _lease(items: int) -> timedelta:
-    # Long enough to post every item at one per second, with room for a 429 or two.
-    return max(MIN_LEASE, timedelta(seconds=3 * items * POST_INTERVAL) + MIN_LEASE)
 
 
 def _same_target(payload: Any, want: dict[str, Any]) -> bool:

@@ -11,7 +11,14 @@ from core.claims import Claim
 from core.errors import ConcurrentUpdate, MarketplaceError
 from core.order_book import import_orders
 from core.orders import OrderStatus
-from core.sync import Lease, release_lease, renewing, sync_account, take_lease
+from core.sync import (
+    Lease,
+    lease_heartbeat,
+    release_lease,
+    sync_account,
+    sync_due,
+    take_lease,
+)
 from core.transactions import in_transaction
 from tests.factories import claim_for, make_order
 from tests.fakes import FakeClock, FakeStore, FakeUnitOfWork, fake_uow_factory
@@ -164,12 +171,42 @@ def test_a_long_pass_renews_its_lease_and_stops_once_it_is_lost() -> None:
     lease = Lease("a:1", timedelta(seconds=30))
     seconds = [0.0]
     take_lease(make_uow, "main", "coupang", lease, clock.now())
-    check = renewing(make_uow, "main", "coupang", lease, clock, lambda: False, lambda: seconds[0])
-    seconds[0] = clock_step = 11.0
-    clock.advance(seconds=clock_step)
-    assert check() is False  # renewed until now + 30 s
-    clock.advance(seconds=35)
-    other = Lease("b:2", timedelta(seconds=30))
-    assert take_lease(make_uow, "main", "coupang", other, clock.now())
+    beat = lease_heartbeat(make_uow, "main", "coupang", lease, clock, lambda: seconds[0])
     seconds[0] += 11
-    assert check() is True
+    clock.advance(seconds=11)
+    beat.beat()  # renewed until now + 30 s
+    assert beat.lost is False
+    other = Lease("b:2", timedelta(seconds=30))
+    assert not take_lease(make_uow, "main", "coupang", other, clock.advance(seconds=25))
+    seconds[0] += 25
+    assert beat.lost is True  # not renewed for 25 s of a 30 s lease: stop before it lapses
+    beat.beat()
+    assert beat.lost is False
+    assert take_lease(make_uow, "main", "coupang", other, clock.advance(seconds=31))
+    beat.beat()  # another owner holds it now
+    assert beat.lost is True
+
+
+def test_a_dead_owners_lease_runs_out_within_its_ttl_once_its_heartbeat_stops() -> None:
+    store, clock = FakeStore(), FakeClock()
+    make_uow = fake_uow_factory(store)
+    dead, alive = Lease("a:1", timedelta(seconds=30)), Lease("b:2", timedelta(seconds=30))
+    beat = lease_heartbeat(make_uow, "main", "coupang", dead, clock)
+    assert take_lease(make_uow, "main", "coupang", dead, clock.now())
+    for _ in range(10):  # a long pass: a beat every 10 s keeps the others out
+        clock.advance(seconds=10)
+        beat.beat()
+        assert not take_lease(make_uow, "main", "coupang", alive, clock.now())
+    # SIGKILL: no more beats. Another replica takes the account within one ttl.
+    assert not take_lease(make_uow, "main", "coupang", alive, clock.advance(seconds=29))
+    assert take_lease(make_uow, "main", "coupang", alive, clock.advance(seconds=2))
+
+
+def test_an_account_is_due_once_its_interval_passed_since_any_replicas_last_pass() -> None:
+    store, clock = FakeStore(), FakeClock()
+    make_uow = fake_uow_factory(store)
+    every = timedelta(minutes=5)
+    assert sync_due(make_uow, "main", clock.now(), every)  # never synced
+    sync_account(make_uow, FakeSource([]), clock.now(), lookback=timedelta(hours=1))
+    assert not sync_due(make_uow, "main", clock.advance(minutes=4), every)
+    assert sync_due(make_uow, "main", clock.advance(minutes=1), every)
