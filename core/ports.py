@@ -234,6 +234,19 @@ class OutboxRepository(Protocol):
     def last_error(self, kinds: Collection[OutboxKind] | None = None) -> str | None: ...
 
 
+class PaceRepository(Protocol):
+    """Slots for paced calls, shared by every replica (times in seconds since the epoch)."""
+
+    def reserve(self, key: str, now: float, interval: float) -> float:
+        """Take the next free slot for `key` and return its start: the first slot free at or
+        after `now`, then one every `interval` seconds, whoever takes them."""
+        ...
+
+    def hold(self, key: str, until: float) -> None:
+        """No slot for `key` before `until` (the peer asked us to wait)."""
+        ...
+
+
 class AlertMessageRepository(Protocol):
     """Where each alert lives in Slack (channel, ts), so updates and buttons survive restarts."""
 
@@ -261,6 +274,7 @@ class UnitOfWork(Protocol):
     sync: SyncStateRepository
     outbox: OutboxRepository
     alerts: AlertMessageRepository
+    pace: PaceRepository
 
     def read_only(self) -> Self:
         """This unit of work, made read-only; call before entering it."""

@@ -70,6 +70,7 @@ class FakeStore:
     leases: dict[str, _Lease] = field(default_factory=dict)
     outbox: dict[int, _OutboxRow] = field(default_factory=dict)
     alerts: dict[tuple[TargetKind, int], tuple[str, str]] = field(default_factory=dict)
+    pace: dict[str, float] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     commits: int = 0
 
@@ -510,6 +511,19 @@ class FakeAlerts:
         self.data.setdefault((target, target_id), (channel, ts))
 
 
+class FakePace:
+    def __init__(self, data: dict[str, float]) -> None:
+        self.data = data
+
+    def reserve(self, key: str, now: float, interval: float) -> float:
+        start = max(self.data.get(key, now), now)
+        self.data[key] = start + interval
+        return start
+
+    def hold(self, key: str, until: float) -> None:
+        self.data[key] = max(self.data.get(key, until), until)
+
+
 class FakeUnitOfWork:
     """core.ports.UnitOfWork over a FakeStore: works on a copy, written back on commit."""
 
@@ -560,6 +574,7 @@ class FakeUnitOfWork:
         self.sync = FakeSync(w["sync"], w["leases"])
         self.outbox = FakeOutbox(self.store, w["outbox"])
         self.alerts = FakeAlerts(w["alerts"])
+        self.pace = FakePace(w["pace"])
 
 
 def fake_uow_factory(

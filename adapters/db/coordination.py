@@ -7,11 +7,11 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from adapters.db.tables import AlertMessageRow, OutboxRow, SyncStateRow
+from adapters.db.tables import AlertMessageRow, OutboxRow, PaceRow, SyncStateRow
 from core.outbox import OutboxItem, OutboxKind
 from core.results import TargetKind
 from core.sync_state import SyncState
@@ -292,3 +292,30 @@ class SqlAlertMessageRepository:
             target=target.value, target_id=target_id, channel=channel, ts=ts, posted_at=now
         )
         self.session.execute(stmt.on_conflict_do_nothing(index_elements=["target", "target_id"]))
+
+
+class SqlPaceRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def reserve(self, key: str, now: float, interval: float) -> float:
+        # One statement: the row is locked while it moves on, so two replicas taking a
+        # slot at the same moment get consecutive slots.
+        later = case((PaceRow.next_at > now, PaceRow.next_at), else_=now)
+        stmt = (
+            _upsert_insert(self.session, PaceRow)
+            .values(key=key, next_at=now + interval)
+            .on_conflict_do_update(index_elements=["key"], set_={"next_at": later + interval})
+            .returning(PaceRow.next_at)
+        )
+        next_at = float(self.session.execute(stmt).scalar_one())
+        return next_at - interval
+
+    def hold(self, key: str, until: float) -> None:
+        later = case((PaceRow.next_at > until, PaceRow.next_at), else_=until)
+        stmt = (
+            _upsert_insert(self.session, PaceRow)
+            .values(key=key, next_at=until)
+            .on_conflict_do_update(index_elements=["key"], set_={"next_at": later})
+        )
+        self.session.execute(stmt)

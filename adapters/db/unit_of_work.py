@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.db.coordination import (
     SqlAlertMessageRepository,
     SqlOutboxRepository,
+    SqlPaceRepository,
     SqlSyncStateRepository,
 )
 from adapters.db.engine import make_session_factory
@@ -31,6 +32,7 @@ from core.ports import (
     HistoryRepository,
     OrderRepository,
     OutboxRepository,
+    PaceRepository,
     ResultRepository,
     SyncStateRepository,
     WithdrawalRepository,
@@ -54,6 +56,7 @@ class SqlAlchemyUnitOfWork:
     sync: SyncStateRepository
     outbox: OutboxRepository
     alerts: AlertMessageRepository
+    pace: PaceRepository
     session: Session
 
     def __init__(
@@ -94,6 +97,7 @@ class SqlAlchemyUnitOfWork:
         self.sync = SqlSyncStateRepository(self.session)
         self.outbox = SqlOutboxRepository(self.session)
         self.alerts = SqlAlertMessageRepository(self.session)
+        self.pace = SqlPaceRepository(self.session)
         return self
 
     def __exit__(

@@ -43,7 +43,7 @@ from bot.runtime.server import (
 from bot.runtime.settings import Settings, SettingsError, load_settings
 from bot.slack.app import create_app
 from bot.slack.client import AUTH_ERRORS, make_client
-from bot.slack.pacing import SystemTimer, Timer
+from bot.slack.pacing import SharedSlots, SystemTimer, Timer
 from bot.slack.publisher import Publisher
 from core import dashboard
 from core.errors import CancelbotError, InvalidInput
@@ -168,6 +168,8 @@ class Runtime:
             backlog_threshold=config.alert_backlog_threshold,
             post_interval=settings.post_interval,
             should_stop=self.stop_event.is_set,
+            # The pace lives in the database: it holds across replicas.
+            slots=SharedSlots(deps.make_uow),
         )
         self.scheduler = build_scheduler(
             deps,

@@ -5,8 +5,9 @@ What this module adds, and what carries each guarantee:
 - one alert per result or withdrawal: POST_ALERT items are unique per target (dedupe key)
   and leased to one worker; the stored (channel, ts) ref is checked before posting, and a
   retried post first looks for its own message in the channel (by message metadata);
-- pace: at most one chat.postMessage per second per channel, and a 429 holds every call
-  for Retry-After seconds (bot.slack.pacing);
+- pace: at most one chat.postMessage per second per channel and chat.update at Slack's
+  Tier 3, across replicas, and a 429 holds every call for Retry-After seconds
+  (bot.slack.pacing);
 - no flood: more than `backlog_threshold` new alerts at once become one summary message.
 """
 
@@ -28,7 +29,15 @@ from bot.slack.alerts import METADATA_EVENT, alert_metadata, render
 from bot.slack.blocks import build_backlog_summary, build_digest
 from bot.slack.blocks.common import context
 from bot.slack.blocks.notes import build_thread_note
-from bot.slack.pacing import POST_INTERVAL, Interrupted, Pacer, SlackFailed, SystemTimer, Timer
+from bot.slack.pacing import (
+    POST_INTERVAL,
+    Interrupted,
+    Pacer,
+    SlackFailed,
+    Slots,
+    SystemTimer,
+    Timer,
+)
 from core import dashboard
 from core.delivery import (
     Attempt,
@@ -73,7 +82,10 @@ class Publisher:
         backlog_threshold: int = 20,
         post_interval: float = POST_INTERVAL,
         should_stop: Callable[[], bool] = lambda: False,
+        slots: Slots | None = None,
     ) -> None:
+        """`slots`: where paced calls take their turns; SharedSlots (the database) makes
+        the pace hold across replicas, the default keeps it in this process."""
         self.make_uow = make_uow
         self.client = client
         self.channel = channel
@@ -83,7 +95,7 @@ class Publisher:
         self.timer = timer or SystemTimer()
         self.backlog_threshold = backlog_threshold
         self.should_stop = should_stop
-        self.pacer = Pacer(self.timer, post_interval)
+        self.pacer = Pacer(self.timer, post_interval, slots=slots)
         self.worker = OutboxWorker(
             make_uow, clock, should_stop=should_stop, monotonic=self.timer.monotonic
         )
