@@ -14,14 +14,13 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from http import HTTPStatus
 from types import FrameType
 from typing import Any, Final
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -41,6 +40,7 @@ from bot.runtime.server import (
     build_router,
 )
 from bot.runtime.settings import Settings, SettingsError, load_settings
+from bot.runtime.socket_mode import FIRST_DELAY, PING_INTERVAL, SocketConnection
 from bot.slack.app import create_app
 from bot.slack.client import AUTH_ERRORS, make_client
 from bot.slack.pacing import SharedSlots, SystemTimer, Timer
@@ -59,8 +59,15 @@ STOP_GRACE: Final = 8.0  # seconds the scheduler's running jobs get to finish
 # --- health --------------------------------------------------------------------------
 
 
-def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[str, Any]]:
-    """(HTTP status, JSON body) of /healthz: 200 when the database answers, else 503.
+def health_report(
+    deps: Deps,
+    config: Config,
+    *,
+    mode: str,
+    socket: tuple[bool, str | None] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, JSON body) of /healthz: 200 when the database answers (and, in Socket
+    Mode, the socket is connected: `socket` is (connected, why not)), else 503.
 
     Each account's sync lease is shown; `stale: true` means its owner stopped renewing it
     (a dead replica) and another replica takes the account over within one lease. The
@@ -104,12 +111,25 @@ def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[s
             "last_error": health.oms_webhook.last_error,
         },
     }
+    if socket is not None:
+        connected, reason = socket
+        report["socket"] = {"connected": connected, "reason": reason}
+        if not connected:
+            # The bot hears nothing from Slack: not healthy, whatever else works.
+            report["status"] = "error"
+            return HTTPStatus.SERVICE_UNAVAILABLE, report
     return HTTPStatus.OK, report
 
 
-def health_handler(deps: Deps, config: Config, *, mode: str) -> Handler:
+def health_handler(
+    deps: Deps,
+    config: Config,
+    *,
+    mode: str,
+    socket: Callable[[], tuple[bool, str | None] | None] = lambda: None,
+) -> Handler:
     def handle(request: Request) -> Response:
-        status, body = health_report(deps, config, mode=mode)
+        status, body = health_report(deps, config, mode=mode, socket=socket())
         return Response.json(status, body)
 
     return handle
@@ -147,9 +167,11 @@ class Runtime:
         timer: Timer | None = None,
         start_syncs_now: bool = True,
         routes: Iterable[tuple[str, str, Handler]] = (),
+        socket_timing: tuple[float, float] = (PING_INTERVAL, FIRST_DELAY),
     ) -> None:
         """`routes` are extra (method, path, handler) entries for the HTTP server, e.g.
-        ("POST", "/api/orders", handler); they are served in both modes."""
+        ("POST", "/api/orders", handler); they are served in both modes. `socket_timing`:
+        Socket Mode's (ping interval, first retry delay) in seconds."""
         self.settings = settings
         self.config = config
         self.deps = deps
@@ -181,7 +203,7 @@ class Runtime:
         )
         self.router: Router = build_router(
             None if settings.socket_mode else self.app,
-            health_handler(deps, config, mode=self.mode),
+            health_handler(deps, config, mode=self.mode, socket=self.socket_status),
             signing_secret=settings.signing_secret,
         )
         # POST /api/orders answers 404 by itself while CANCELBOT_API_TOKEN is not set.
@@ -190,8 +212,10 @@ class Runtime:
             self.router.add(method, path, handler)
         self._address = (host, port)
         self._server: HttpServer | None = None
-        self._socket: SocketModeHandler | None = None
+        self._socket: SocketConnection | None = None
         self._stopped = False
+        self.fatal: str | None = None  # why the process must stop (exit 2), once known
+        self._socket_timing = socket_timing
 
     @property
     def base_url(self) -> str:
@@ -202,10 +226,17 @@ class Runtime:
     def start(self) -> Runtime:
         self._server = HttpServer(self._address, self.router).start()
         if self.settings.app_token is not None:
-            self._socket = SocketModeHandler(
-                self.app, app_token=self.settings.app_token, web_client=self.client
+            # Connects on its own thread, waiting out Slack's transient failures.
+            self._socket = SocketConnection(
+                self.app,
+                self.settings.app_token,
+                self.client,
+                stop=self.stop_event,
+                on_refused=self._refused,
+                ping_interval=self._socket_timing[0],
+                first_delay=self._socket_timing[1],
             )
-            self._socket.connect()  # type: ignore[no-untyped-call]
+            self._socket.start()
         self.scheduler.start()
         log.info(
             "cancelbot running: %s mode, health at %s%s, %d account(s)",
@@ -216,13 +247,25 @@ class Runtime:
         )
         return self
 
+    def socket_status(self) -> tuple[bool, str | None] | None:
+        """(connected, why not) in Socket Mode; None in HTTP mode."""
+        if not self.settings.socket_mode:
+            return None
+        if self._socket is None:
+            return False, "not started"
+        return self._socket.status()
+
+    def _refused(self, message: str) -> None:
+        self.fatal = message
+        self.stop_event.set()
+
     def stop(self, grace: float = STOP_GRACE) -> None:
         if self._stopped:
             return
         self._stopped = True
         self.stop_event.set()
         if self._socket is not None:
-            self._socket.close()  # type: ignore[no-untyped-call]
+            self._socket.close()
         if self._server is not None:
             self._server.stop()
         if self.scheduler.running:
@@ -309,15 +352,14 @@ def _serve(settings: Settings, config: Config, deps: Deps, port: int) -> int:
     try:
         try:
             runtime.start()
-        except SlackApiError as exc:
-            code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
-            _error(f"Socket Mode did not connect: SLACK_APP_TOKEN was refused ({code})")
-            return EXIT_USAGE
-        except (OSError, SlackClientError) as exc:
-            _error(f"cannot listen on port {port} or reach Slack: {type(exc).__name__}: {exc}")
+        except OSError as exc:
+            _error(f"cannot listen on port {port}: {type(exc).__name__}: {exc}")
             return EXIT_FAILURE
         while not stop.wait(0.5):
             pass
+        if runtime.fatal:
+            _error(runtime.fatal)
+            return EXIT_USAGE
         return EXIT_OK
     finally:
         runtime.stop()

@@ -77,6 +77,7 @@ class FakeSlack:
         self.messages: dict[str, list[Message]] = defaultdict(list)
         self.usergroups: dict[str, list[str]] = {}
         self.uploads: dict[str, bytes] = {}  # file id -> bytes posted to its upload URL
+        self.socket_url: str | None = None  # apps.connections.open's answer (None: refused)
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -297,7 +298,9 @@ class FakeSlack:
         return {"ok": True, "users": self.usergroups[group]}
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": False, "error": "invalid_auth"}
+        if self.socket_url is None:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_url}
 
     def record(self, call: Call) -> None:
         with self._lock:
