@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_OVERLAP = timedelta(minutes=10)
 DEFAULT_LOOKBACK = timedelta(days=7)
-APPLY_BATCH = 1000
+APPLY_BATCH = 500  # claims per transaction: the write lock is held for one page at most
 PREFETCH_JOIN_SECONDS = 2.0
 
 
