@@ -35,6 +35,7 @@ class Call:
     status: int = 200
     ok: bool = True
     path: str = ""
+    token: str = ""  # the bearer token it came with (which replica, in multi-process tests)
 
 
 @dataclass
@@ -351,7 +352,7 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             at = fake.clock()
             status, body, fault = fake.answer(method, args, token)
             ok = status == 200 and (not isinstance(body, dict) or bool(body.get("ok")))
-            fake.record(Call(method, args, at, status, ok, url.path))
+            fake.record(Call(method, args, at, status, ok, url.path, str(token or "")))
             if fault.delay:
                 time.sleep(fault.delay)
             data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
