@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
 LEASE_MARGIN = 30.0  # seconds (at most a third of the lease): stop this long before it ends
+RECORD_CHUNK = 500  # outcomes per transaction: a 10,000-alert summary never holds the lock long
 
 
 def backoff(attempts: int) -> timedelta:
@@ -171,6 +172,13 @@ class OutboxWorker:
         """One outcome for several items (a backlog summary answers for all it folds in)."""
         if not items:
             return
+        for start in range(0, len(items), RECORD_CHUNK):
+            self._record_chunk(items[start : start + RECORD_CHUNK], attempt)
+        run.counts[attempt.note] += len(items)
+        if attempt.verdict in (Verdict.RETRY, Verdict.GIVE_UP):
+            run.errors.append(attempt.error)
+
+    def _record_chunk(self, items: Sequence[OutboxItem], attempt: Attempt) -> None:
         now = self.clock.now()
         with self.make_uow() as uow:
             for item in items:
@@ -193,9 +201,6 @@ class OutboxWorker:
                     )
                     uow.outbox.mark_retry(item_id, attempt.error, now + delay)
             uow.commit()
-        run.counts[attempt.note] += len(items)
-        if attempt.verdict in (Verdict.RETRY, Verdict.GIVE_UP):
-            run.errors.append(attempt.error)
 
 
 def record_alert_message(

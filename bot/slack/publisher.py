@@ -253,6 +253,8 @@ class Publisher:
         by_category: Counter[Category] = Counter()
         withdrawals = 0
         for item in items:
+            if self.should_stop():
+                raise Interrupted()  # handed back whole: the next run summarizes them
             target, target_id = _target(item)
             subject = alert_subject(self.make_uow, target, target_id)
             if subject is None or subject.message is not None:
