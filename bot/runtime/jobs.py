@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class AccountSync:
     account: AccountConfig
-    report: SyncReport | None  # None: another replica holds the account's lease
+    report: SyncReport | None  # None: skipped (not due, or another replica holds its lease)
     skipped_reason: str | None = None
 
 
