@@ -1,32 +1,50 @@
-"""Ack time of the Confirm button in HTTP mode, with 10,000 results in the database.
+"""Ack time in HTTP mode, with 10,000 results in the database.
 
-200 signed `cancel_confirm` clicks (each on a different result) go through cancelbot's
-HTTP server and Bolt app, the Web API pointed at a local fake; p50/p99 of the time to the
-HTTP answer (the ack) is printed next to a bare Bolt app on the same server that only
-acks (the floor).
+Default: 200 signed `cancel_confirm` clicks (each on a different result) go through
+cancelbot's HTTP server and Bolt app, the Web API pointed at a local fake; p50/p99 of the
+time to the HTTP answer (the ack) is printed next to a bare Bolt app on the same server
+that only acks (the floor).
+
+--burst: a whole `cancelbot run` (Runtime: waitress, the Bolt app, the scheduler running
+its jobs: a sandbox sync every 2 s, the outbox, its 10,000 alerts) gets 200 /cancels (five
+typical filters) and 200 Confirm clicks, sent by `--clients` threads at `--rate` requests
+a second; the bare Bolt app on the same server kind gets the same requests meanwhile.
+Prints p50/p99 of both, how many were acked, and how many were answered "busy". Runs on
+SQLite, or on PostgreSQL with --database-url (a database of its own is created there).
 
     python bench/ack.py [--clicks 200] [--results 10000]
+    python bench/ack.py --burst [--database-url postgresql+psycopg://postgres@127.0.0.1/test]
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 from slack_bolt import App
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("SKIP_SLACK_SDK_WARNING", "1")
 
 from bot.runtime.bootstrap import build, upgrade_database
-from bot.runtime.config import default_config
+from bot.runtime.config import AccountConfig, default_config
+from bot.runtime.process import Runtime
 from bot.runtime.server import serve_in_thread
 from bot.slack.alerts import METADATA_EVENT
 from bot.slack.app import create_app
@@ -118,11 +136,189 @@ def summary(label: str, samples: list[float]) -> tuple[float, float]:
     return p50, p99
 
 
+FILTERS = ["", "market:coupang partial", "all order:M000042", "type:return", "phase:all"]
+
+
+def cancels_body(n: int, words: str, response_url: str) -> str:
+    return urlencode(
+        {
+            "team_id": "T0TEAM01",
+            "channel_id": "C0ALERTS1",
+            "user_id": "U0AGENT01",
+            "command": "/cancels",
+            "text": words,
+            "response_url": f"{response_url}/burst{n}",
+            "trigger_id": f"1.2.{n}",
+        }
+    )
+
+
+def confirm_body(rid: int, response_url: str) -> str:
+    metadata = {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"target": "result", "target_id": rid},
+    }
+    payload = block_action(
+        "cancel_confirm",
+        str(rid),
+        message_ts=f"1700000000.{rid:06d}",
+        message={"metadata": metadata},
+        response_url=f"{response_url}/click{rid}",
+    )
+    return interaction_body(payload)
+
+
+def fire(
+    base_url: str, bodies: list[str], *, clients: int, rate: float
+) -> list[tuple[float, int, str]]:
+    """Each body POSTed to /slack/events, started at `rate` a second over `clients`
+    threads: (ms to the answer, status, answer body)."""
+    out: list[tuple[float, int, str]] = []
+    lock = threading.Lock()
+    began = time.perf_counter()
+
+    def send(i: int, body: str, client: httpx.Client) -> None:
+        delay = began + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        started = time.perf_counter()
+        response = client.post(
+            base_url + "/slack/events", content=body, headers=signed_headers(body)
+        )
+        took = (time.perf_counter() - started) * 1000
+        with lock:
+            out.append((took, response.status_code, response.text))
+
+    def worker(k: int) -> None:
+        with httpx.Client(timeout=10) as client:
+            for i in range(k, len(bodies), clients):
+                send(i, bodies[i], client)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return out
+
+
+def own_database(url: str) -> tuple[str, Callable[[], None]]:
+    """A new database on the server `url` names, and how to drop it."""
+    base = make_url(url)
+    name = f"cancelbot_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def burst(args: argparse.Namespace) -> None:
+    from zoneinfo import ZoneInfo
+
+    # The clicks re-render alerts that exist only in this bench's payloads: the fake
+    # answers message_not_found, which cancelbot logs as a warning. Keep the output short.
+    logging.basicConfig(level=logging.ERROR)
+
+    tmp = tempfile.TemporaryDirectory()
+    drop: Callable[[], None] = lambda: None  # noqa: E731
+    if args.database_url:
+        url, drop = own_database(args.database_url)
+    else:
+        url = f"sqlite:///{tmp.name}/burst.db"
+    try:
+        upgrade_database(url)
+        deps = build(url, ZoneInfo("Asia/Seoul"))
+        ids = seed(deps, args.results)
+        fake = FakeSlack().start()
+        settings = make_settings(fake)
+        config = replace(
+            default_config(),
+            accounts=[AccountConfig("sandbox", "sandbox", {}, {}, interval_seconds=2)],
+        )
+        runtime = Runtime(settings, config, deps, port=0, host="127.0.0.1").start()
+        # The floor: a bare Bolt app that only acks, in the same mode as cancelbot's (the
+        # ack on the request's thread), behind the same server.
+        bare = App(
+            signing_secret=SECRET,
+            client=make_client(BOT_TOKEN, fake.base_url),
+            token_verification_enabled=False,
+            process_before_response=True,
+        )
+        bare.command("/cancels")(lambda ack: ack())
+        bare.action("cancel_confirm")(lambda ack: ack())
+        bare_url, stop_bare = serve_in_thread(bare, signing_secret=SECRET)
+        try:
+            print(f"database: {make_url(url).get_backend_name()}, {len(ids):,} results")
+            warm = [cancels_body(-k, FILTERS[k % 5], fake.webhook_url) for k in range(10)]
+            fire(runtime.base_url, warm, clients=1, rate=50)
+            fire(bare_url, warm, clients=1, rate=50)
+            time.sleep(1.0)
+            bodies = [
+                cancels_body(n, FILTERS[n % len(FILTERS)], fake.webhook_url)
+                for n in range(args.commands)
+            ]
+            bodies += [confirm_body(rid, fake.webhook_url) for rid in ids[: args.clicks]]
+            random.Random(7).shuffle(bodies)
+            jobs_before = len(fake.calls)
+            results: dict[str, list[tuple[float, int, str]]] = {}
+            both = [
+                threading.Thread(
+                    target=lambda k=k, u=u: results.__setitem__(
+                        k, fire(u, bodies, clients=args.clients, rate=args.rate)
+                    )
+                )
+                for k, u in (("cancelbot", runtime.base_url), ("floor", bare_url))
+            ]
+            for thread in both:
+                thread.start()
+            for thread in both:
+                thread.join()
+            time.sleep(2.0)
+        finally:
+            stop_bare()
+            runtime.stop(grace=120)  # its outbox job hands its claims back before we drop
+            fake.stop()
+        busy_text = "Busy right now"
+        for label, answers in (
+            ("bare Bolt app (the floor)", results["floor"]),
+            ("cancelbot", results["cancelbot"]),
+        ):
+            acked = sum(1 for _, status, _ in answers if status == 200)
+            busy = sum(1 for _, _, body in answers if busy_text in body)
+            print(f"{label:28} acked {acked}/{len(answers)}, busy {busy}")
+        _, floor_p99 = summary("bare Bolt app (ack only)", [t for t, _, _ in results["floor"]])
+        _, ours_p99 = summary("cancelbot /cancels+Confirm", [t for t, _, _ in results["cancelbot"]])
+        print(f"ratio p99: {ours_p99 / floor_p99:.2f}x the floor")
+        confirmed = read_models.list_results(deps.make_uow, parse_filter("confirmed:yes")).total
+        answered = len([c for c in fake.calls_to("webhook") if "/burst" in c.path])
+        print(
+            f"meanwhile: {confirmed} results confirmed, {answered} /cancels answered, "
+            f"{len(fake.calls) - jobs_before} Web API calls in all (scheduler jobs included)"
+        )
+        deps.close()
+    finally:
+        drop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=200)
     parser.add_argument("--results", type=int, default=10_000)
+    parser.add_argument("--burst", action="store_true")
+    parser.add_argument("--commands", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--rate", type=float, default=20.0, help="requests a second (burst)")
+    parser.add_argument("--database-url", default=None, help="PostgreSQL server (burst)")
     args = parser.parse_args()
+    if args.burst:
+        burst(args)
+        return
 
     tmp = tempfile.TemporaryDirectory()
     url = f"sqlite:///{tmp.name}/ack.db"
@@ -147,8 +343,8 @@ def main() -> None:
         ack()
 
     with httpx.Client(timeout=10) as client:
-        ours_url, stop_ours = serve_in_thread(app)
-        bare_url, stop_bare = serve_in_thread(bare)
+        ours_url, stop_ours = serve_in_thread(app, signing_secret=SECRET)
+        bare_url, stop_bare = serve_in_thread(bare, signing_secret=SECRET)
         try:
             clicks(bare_url, ids[: args.clicks // 10], client)  # warm up both
             clicks(ours_url, ids[-args.clicks // 10 :], client)

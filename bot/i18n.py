@@ -303,6 +303,12 @@ _KO: Final[dict[str, str]] = {
     "error.unexpected": (
         "처리 중 오류가 발생했습니다. 다시 시도하고, 계속되면 관리자에게 알려주세요."
     ),
+    "error.busy": (
+        "지금 요청이 많아 처리하지 못했습니다. 잠시 후 다시 시도해 주세요. 변경된 내용은 없습니다."
+    ),
+    "error.stale_button": (
+        "이 버튼은 더 이상 사용되지 않습니다(오래된 메시지). `/cancels`로 최신 목록을 여세요."
+    ),
     # /cancels: the query page, withdrawals, stats, help, bulk confirm and their answers.
     "cancels.title": "*취소결과 조회* · {total}건",
     "cancels.withdrawals_title": "*취소철회 조회* · {total}건 (보류 해제 후 출고할 상품)",
@@ -698,6 +704,10 @@ _EN: Final[dict[str, str]] = {
     "error.slack": "A Slack request failed. Try again shortly.",
     "error.unexpected": (
         "Something went wrong. Try again, and tell an admin if it keeps happening."
+    ),
+    "error.busy": "Busy right now: nothing was done. Please try again in a moment.",
+    "error.stale_button": (
+        "This button is out of date (an old message). Open a fresh list with `/cancels`."
     ),
     # /cancels
     "cancels.title": "*Cancel results* · {total} matching",

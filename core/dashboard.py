@@ -38,7 +38,7 @@ class AccountStatus:
 
 
 def attention(make_uow: Callable[[], UnitOfWork]) -> AttentionCounts:
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         rows = uow.results.unconfirmed_summary()
         withdrawals = uow.withdrawals.open_count()
     by_category: Counter[Category] = Counter()
@@ -63,7 +63,7 @@ def attention(make_uow: Callable[[], UnitOfWork]) -> AttentionCounts:
 
 
 def account_statuses(make_uow: Callable[[], UnitOfWork]) -> list[AccountStatus]:
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         states = uow.sync.all()
         orders = uow.orders.count_by_marketplace()
     return [AccountStatus(s, orders.get(s.marketplace, 0)) for s in states]
@@ -84,25 +84,28 @@ class Health:
     oms_webhook: Backlog
     # Set-aside records by account, claims files' accounts (that never synced) included.
     quarantined: dict[str, int] = field(default_factory=dict)
+    stale_claims: int = 0  # outbox items a dead worker held (due again for the others)
 
     def account(self, name: str) -> AccountStatus | None:
         return next((a for a in self.accounts if a.state.account == name), None)
 
 
-def health(make_uow: Callable[[], UnitOfWork]) -> Health:
-    """Sync health per account and the delivery backlogs, in one read."""
-    with make_uow() as uow:
+def health(make_uow: Callable[[], UnitOfWork], now: datetime | None = None) -> Health:
+    """Sync health per account (and its lease) and the delivery backlogs, in one read.
+    `now`: when leases and claims are judged stale (the default leaves them uncounted)."""
+    with make_uow().read_only() as uow:
         states = uow.sync.all()
         orders = uow.orders.count_by_marketplace()
         slack = Backlog(uow.outbox.pending_count(SLACK_KINDS), uow.outbox.last_error(SLACK_KINDS))
         webhook = [OutboxKind.WEBHOOK]
         oms = Backlog(uow.outbox.pending_count(webhook), uow.outbox.last_error(webhook))
         quarantined = uow.quarantine.count_by_account()
+        stale = uow.outbox.stale_claims(now) if now is not None else 0
     accounts = [
         AccountStatus(s, orders.get(s.marketplace, 0), quarantined.get(s.account, 0))
         for s in states
     ]
-    return Health(accounts, slack, oms, quarantined)
+    return Health(accounts, slack, oms, quarantined, stale)
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ def digest(
 ) -> Digest:
     """Unconfirmed after-shipping results and open withdrawals older than `age`."""
     cutoff = now - age
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         results, total_r = uow.results.stale_unconfirmed(cutoff, DIGEST_LIST_MAX)
         withdrawals, total_w = uow.withdrawals.stale_open(cutoff, DIGEST_LIST_MAX)
     return Digest(results, withdrawals, total_r, total_w)

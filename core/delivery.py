@@ -2,8 +2,10 @@
 what happened — done, retried with backoff, or given up. The Slack publisher and the order
 system's webhook are handlers; this loop is all they share.
 
-Items are claimed under a lease (other workers and replicas skip them until it ends) and a
-worker stops working a batch a little before its lease runs out, handing the rest back, so
+Items are claimed under a short lease (other workers and replicas skip them until it
+ends), renewed by a heartbeat while the worker works them: a worker that dies stops
+renewing, and its items are due again for the others within one lease. A worker whose
+renewals fail stops a little before its lease may have run out, handing the rest back, so
 no item is ever worked by two workers at once.
 """
 
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from core.heartbeat import Heartbeat
 from core.outbox import OutboxItem, OutboxKind, post_alert
 from core.ports import Clock, UnitOfWork
 from core.results import TargetKind
@@ -25,7 +28,8 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
-LEASE_MARGIN = 30.0  # seconds: stop working a batch this long before its lease ends
+LEASE_MARGIN = 30.0  # seconds (at most a third of the lease): stop this long before it ends
+RECORD_CHUNK = 500  # outcomes per transaction: a 10,000-alert summary never holds the lock long
 
 
 def backoff(attempts: int) -> timedelta:
@@ -121,14 +125,36 @@ class OutboxWorker:
     def work(
         self, items: Sequence[OutboxItem], handle: Handler, lease: timedelta, run: DeliveryRun
     ) -> None:
-        """Each item through `handle`, until a stop is asked for or the lease runs short:
-        then the rest is handed back, due at once, for this or another worker."""
-        deadline = self.monotonic() + lease.total_seconds() - LEASE_MARGIN
-        for index, item in enumerate(items):
-            if self.should_stop() or self.monotonic() > deadline:
-                self.record_all(items[index:], Attempt.release("delivery interrupted"), run)
-                return
-            self.record(item, self._attempt(item, handle), run)
+        """Each item through `handle`, the lease of those not done yet renewed meanwhile,
+        until a stop is asked for or the lease may run out (renewals failing): then the
+        rest is handed back, due at once, for this or another worker."""
+        held = {_item_id(item) for item in items}
+        with self.holding(held, lease) as beat:
+            for index, item in enumerate(items):
+                if self.should_stop() or beat.lost:
+                    self.record_all(items[index:], Attempt.release("delivery interrupted"), run)
+                    return
+                self.record(item, self._attempt(item, handle), run)
+                held.discard(_item_id(item))
+
+    def holding(self, held: set[int], lease: timedelta) -> Heartbeat:
+        """`with worker.holding(ids, lease):` renews the lease of the items in `held` (a set
+        the caller may shrink as items are done) every third of it until the block ends."""
+        ttl = lease.total_seconds()
+
+        def renew() -> bool:
+            with self.make_uow() as uow:
+                uow.outbox.renew(sorted(held), self.clock.now() + lease)
+                uow.commit()
+            return True
+
+        return Heartbeat(
+            renew,
+            ttl=ttl,
+            margin=min(LEASE_MARGIN, ttl / 3),
+            name="outbox-lease",
+            monotonic=self.monotonic,
+        )
 
     def _attempt(self, item: OutboxItem, handle: Handler) -> Attempt:
         try:
@@ -146,6 +172,13 @@ class OutboxWorker:
         """One outcome for several items (a backlog summary answers for all it folds in)."""
         if not items:
             return
+        for start in range(0, len(items), RECORD_CHUNK):
+            self._record_chunk(items[start : start + RECORD_CHUNK], attempt)
+        run.counts[attempt.note] += len(items)
+        if attempt.verdict in (Verdict.RETRY, Verdict.GIVE_UP):
+            run.errors.append(attempt.error)
+
+    def _record_chunk(self, items: Sequence[OutboxItem], attempt: Attempt) -> None:
         now = self.clock.now()
         with self.make_uow() as uow:
             for item in items:
@@ -168,9 +201,6 @@ class OutboxWorker:
                     )
                     uow.outbox.mark_retry(item_id, attempt.error, now + delay)
             uow.commit()
-        run.counts[attempt.note] += len(items)
-        if attempt.verdict in (Verdict.RETRY, Verdict.GIVE_UP):
-            run.errors.append(attempt.error)
 
 
 def record_alert_message(

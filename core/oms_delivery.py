@@ -12,7 +12,7 @@ from core.errors import DeliveryError
 from core.outbox import OutboxItem, OutboxKind
 from core.ports import Clock, EventSender, UnitOfWork
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=30)  # renewed by the worker's heartbeat while it sends
 BATCH = 50
 
 

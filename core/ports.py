@@ -278,9 +278,18 @@ class OutboxRepository(Protocol):
         """Items due for delivery, locked for `lease` so no other worker takes them."""
         ...
 
+    def renew(self, item_ids: Collection[int], until: datetime) -> None:
+        """Extend the lease of claimed items not done yet (the worker's heartbeat)."""
+        ...
+
     def mark_done(self, item_id: int, now: datetime) -> None: ...
 
     def mark_retry(self, item_id: int, error: str, next_attempt_at: datetime) -> None: ...
+
+    def stale_claims(self, now: datetime) -> int:
+        """Items claimed by a worker whose lease ran out before it finished them (a dead
+        worker's): due again, and shown by /healthz until another worker takes them."""
+        ...
 
     def pending_count(self, kinds: Collection[OutboxKind] | None = None) -> int: ...
 
@@ -310,6 +319,18 @@ class ActionRepository(Protocol):
 
     def for_results(self, result_ids: Collection[int]) -> dict[int, MarketplaceAction]:
         """The latest action on each result (by the result id it was asked from)."""
+
+
+class PaceRepository(Protocol):
+    """Slots for paced calls, shared by every replica (times in seconds since the epoch)."""
+
+    def reserve(self, key: str, now: float, interval: float) -> float:
+        """Take the next free slot for `key` and return its start: the first slot free at or
+        after `now`, then one every `interval` seconds, whoever takes them."""
+        ...
+
+    def hold(self, key: str, until: float) -> None:
+        """No slot for `key` before `until` (the peer asked us to wait)."""
         ...
 
 
@@ -355,7 +376,10 @@ class UnitOfWork(Protocol):
 
     `oms_events`: whether changes also queue events for the order system's webhook.
     `accept_accounts`: accounts where a person can accept a cancel request at the
-    marketplace from Slack, so a before-shipping request is alerted too (issue 19)."""
+    marketplace from Slack, so a before-shipping request is alerted too (issue 19).
+
+    `with make_uow().read_only() as uow:` only reads: it never waits for a writer (nor
+    makes one wait) and cannot commit."""
 
     oms_events: bool
     accept_accounts: frozenset[str]
@@ -370,6 +394,11 @@ class UnitOfWork(Protocol):
     alerts: AlertMessageRepository
     actions: ActionRepository
     quarantine: QuarantineRepository
+    pace: PaceRepository
+
+    def read_only(self) -> Self:
+        """This unit of work, made read-only; call before entering it."""
+        ...
 
     def __enter__(self) -> Self: ...
 

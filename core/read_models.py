@@ -33,7 +33,7 @@ class OrderDetails:
 
 def order_details(make_uow: UowFactory, management_no: str) -> OrderDetails:
     """The order, its C/S history, and every result and withdrawal on it."""
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         order = uow.orders.get(management_no)
         results = uow.results.for_order(management_no)
         if order is None and not results:
@@ -50,7 +50,7 @@ def order_details(make_uow: UowFactory, management_no: str) -> OrderDetails:
 
 def result_details(make_uow: UowFactory, result_id: int) -> OrderDetails:
     """The details around one result: its whole order, or the result alone when unmatched."""
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         result = uow.results.get(result_id)
         if result is None:
             raise NotFound(f"no result with id {result_id}", ids=[result_id])
@@ -90,7 +90,7 @@ def list_results(
 ) -> Page[CancelResult]:
     """A page of results, newest cancel first, with the total and the snapshot id that a
     later "confirm all N" must not go beyond."""
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         if snapshot_id is None:
             total, snap = uow.results.count_and_max_id(flt)
         else:
@@ -105,7 +105,7 @@ def list_withdrawals(
 ) -> Page[WithdrawalView]:
     """A page of withdrawals, newest first, each with the result it came from; by default
     (confirmed:no) the open ones, what the warehouse must release now."""
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         total = uow.withdrawals.count(flt)
         items = _with_origins(uow, uow.withdrawals.find(flt, limit=limit, offset=offset))
         return Page(items=items, total=total, offset=offset, limit=limit)
@@ -124,7 +124,7 @@ class AlertSubject:
 
 def alert_subject(make_uow: UowFactory, target: TargetKind, target_id: int) -> AlertSubject | None:
     """The result or withdrawal behind an alert, and where its message is; None if gone."""
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         message = uow.alerts.get(target, target_id)
         if target is TargetKind.RESULT:
             result = uow.results.get(target_id)
@@ -143,13 +143,13 @@ def alert_message(
     make_uow: UowFactory, target: TargetKind, target_id: int
 ) -> tuple[str, str] | None:
     """(channel, ts) of the target's channel alert, if it was posted."""
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         return uow.alerts.get(target, target_id)
 
 
 def pending_alerts(make_uow: UowFactory, limit: int = 1000) -> list[AlertSubject]:
     """Alerts queued for the channel and not posted yet, oldest first (the demo shows them)."""
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         targets = uow.outbox.pending_targets(OutboxKind.POST_ALERT, limit)
     found = (alert_subject(make_uow, target, target_id) for target, target_id in targets)
     return [subject for subject in found if subject is not None]
@@ -165,12 +165,12 @@ def marketplace_actions(
 
 def stats(make_uow: UowFactory, flt: CancelFilter) -> dict[tuple[Category, str], int]:
     """Results matching the filter, counted by category × marketplace."""
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         return uow.results.count_by_category_marketplace(flt)
 
 
 def export_results(make_uow: UowFactory, flt: CancelFilter) -> tuple[list[CancelResult], int]:
     """Matching results for a CSV export (at most EXPORT_MAX), and how many match."""
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         total, snap = uow.results.count_and_max_id(flt)
         return uow.results.find(flt, limit=EXPORT_MAX, offset=0, max_id=snap), total

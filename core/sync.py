@@ -1,5 +1,5 @@
-"""The sync engine: walk one account's windows, apply what the marketplace reports, and
-advance the watermark only after the window's results are committed; and the account's
+"""The sync engine: walk one account's windows, apply what the marketplace reports page by
+page, and advance the watermark only after a whole window is committed; and the account's
 sync lease, which keeps one replica syncing each account."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,6 +16,7 @@ from core import quarantine
 from core.apply import ApplyStats
 from core.claims import Claim
 from core.errors import CancelbotError
+from core.heartbeat import Heartbeat
 from core.ports import ClaimSource, Clock, UnitOfWork
 from core.sync_state import SyncState
 from core.transactions import in_transaction
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_OVERLAP = timedelta(minutes=10)
 DEFAULT_LOOKBACK = timedelta(days=7)
-APPLY_BATCH = 1000
+APPLY_BATCH = 500  # claims per transaction: the write lock is held for one page at most
 PREFETCH_JOIN_SECONDS = 2.0
 
 
@@ -65,12 +66,12 @@ def sync_account(
     """One pass for one account. Consecutive passes overlap by `overlap` so a change the
     marketplace files late is still seen; re-applying what overlaps changes nothing.
 
-    Each window is one transaction: its results and the new watermark commit together, so
-    a failure anywhere in a window leaves nothing of it applied and the watermark where it
-    was. A failure stops this account's pass (recorded, not raised: one account's failure
-    never stops the others)."""
+    Each page of a window commits on its own (no write transaction lasts longer than one
+    page), and the watermark moves past a window only once all of it is applied, so a
+    failure anywhere in a window leaves the watermark where it was. A failure stops this
+    account's pass (recorded, not raised: one account's failure never stops the others)."""
     report = SyncReport(account=source.account)
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         state = uow.sync.get(source.account) or SyncState(source.account, source.marketplace)
     start = state.watermark - overlap if state.watermark else now - lookback
     todo = windows(start, now, source.max_window)
@@ -95,7 +96,7 @@ def sync_account(
 
 
 def never_synced(make_uow: Callable[[], UnitOfWork], account: str) -> bool:
-    with make_uow() as uow:
+    with make_uow().read_only() as uow:
         return uow.sync.get(account) is None
 
 
@@ -126,36 +127,41 @@ def _sync_window(
     report: SyncReport,
     should_stop: Callable[[], bool],
 ) -> None:
-    fetched: list[Claim] = []
-    stream = _prefetch(iter(source.iter_claims(start, end)))
-    pages: Iterable[Sequence[Claim]] = stream
-    first = True
-
-    def apply_window(uow: UnitOfWork) -> ApplyStats:
-        stats = ApplyStats()
-        for page in pages:
-            if should_stop():
-                raise StopRequested
-            if first:
-                fetched.extend(page)
-            for i in range(0, len(page), APPLY_BATCH):
-                batch = page[i : i + APPLY_BATCH]
-                stats += quarantine.apply_storable(uow, batch, now, window=(start, end))
-        quarantine.keep_set_aside(uow, source, (start, end), now)
-        newest = max((c.claimed_at for c in fetched), default=None)
+    """Apply the window page by page, each page in a short transaction of its own, then
+    move the watermark past the window. Applying a claim twice changes nothing, so a failure
+    halfway loses nothing: the watermark still points before this window, and the next pass
+    reads it again. Only the pages being fetched are held in memory. A claim no column can
+    hold is set aside by itself (core.quarantine); so is a record the adapter could not
+    read, kept with the watermark's move."""
+    window = (start, end)
+    newest: datetime | None = None
+    for page in _prefetch(iter(source.iter_claims(start, end))):
+        if should_stop():
+            raise StopRequested
+        for i in range(0, len(page), APPLY_BATCH):
+            report.stats += _apply_page(make_uow, page[i : i + APPLY_BATCH], now, window)
+        report.fetched += len(page)
+        newest = max(filter(None, (newest, *(c.claimed_at for c in page))), default=None)
+    # Every page of the window is applied: only now may the watermark pass it.
+    with make_uow() as uow:
+        quarantine.keep_set_aside(uow, source, window, now)
         uow.sync.set_watermark(state.account, state.marketplace, end, newest)
-        return stats
-
-    def refetch() -> None:
-        # Another writer raced us: finish fetching, then apply the whole window again.
-        nonlocal pages, first
-        fetched.extend(claim for page in stream for claim in page)
-        pages, first = [list(fetched)], False
-
-    stats = in_transaction(make_uow, apply_window, what="sync window", before_retry=refetch)
+        uow.commit()
     state.watermark = end
-    report.fetched += len(fetched)
-    report.stats += stats
+
+
+def _apply_page(
+    make_uow: Callable[[], UnitOfWork],
+    claims: Sequence[Claim],
+    now: datetime,
+    window: tuple[datetime, datetime],
+) -> ApplyStats:
+    """One page's claims in one transaction, run again whole when another writer raced it."""
+
+    def apply(uow: UnitOfWork) -> ApplyStats:
+        return quarantine.apply_storable(uow, claims, now, window=window)
+
+    return in_transaction(make_uow, apply, what="sync page")
 
 
 _DONE = object()
@@ -205,7 +211,8 @@ def _prefetch(pages: Iterator[Sequence[Claim]], depth: int = 8) -> Iterator[Sequ
 @dataclass(frozen=True)
 class Lease:
     """Who this process is (`owner`) and how long a lease it takes (`ttl`): a crashed
-    replica's accounts are synced by another once its lease runs out."""
+    replica's accounts are synced by another once its lease runs out. A live pass renews
+    it every third of `ttl` (lease_heartbeat), so `ttl` can be short."""
 
     owner: str
     ttl: timedelta
@@ -227,29 +234,32 @@ def release_lease(make_uow: Callable[[], UnitOfWork], account: str, lease: Lease
         uow.commit()
 
 
-def renewing(
+def lease_heartbeat(
     make_uow: Callable[[], UnitOfWork],
     account: str,
     marketplace: str,
     lease: Lease,
     clock: Clock,
-    should_stop: Callable[[], bool],
     monotonic: Callable[[], float] = time.monotonic,
-) -> Callable[[], bool]:
-    """`should_stop` that also renews the lease a third of the way through it, so a long
-    pass keeps the account; if the lease was lost meanwhile, the pass stops at the next check."""
-    renewed = monotonic()
+) -> Heartbeat:
+    """The account's lease, renewed on a thread of its own every third of its ttl while
+    the pass runs (even while a marketplace call hangs); `lost` once another took it."""
+    return Heartbeat(
+        lambda: take_lease(make_uow, account, marketplace, lease, clock.now()),
+        ttl=lease.ttl.total_seconds(),
+        name=f"sync-lease:{account}",
+        monotonic=monotonic,
+    )
 
-    def check() -> bool:
-        nonlocal renewed
-        if should_stop():
-            return True
-        if monotonic() - renewed < lease.ttl.total_seconds() / 3:
-            return False
-        kept = take_lease(make_uow, account, marketplace, lease, clock.now())
-        renewed = monotonic()
-        if not kept:
-            log.warning("sync lease lost; stopping this pass", extra={"account": account})
-        return not kept
 
-    return check
+def sync_due(
+    make_uow: Callable[[], UnitOfWork], account: str, now: datetime, every: timedelta
+) -> bool:
+    """Whether `every` has passed since the account's last pass ended (by any replica),
+    so replicas that look often sync each account once per interval between them."""
+    with make_uow().read_only() as uow:
+        state = uow.sync.get(account)
+    if state is None:
+        return True
+    ends = [t for t in (state.last_success_at, state.last_error_at) if t is not None]
+    return not ends or now - max(ends) >= every

@@ -84,6 +84,7 @@ class FakeStore:
     alerts: dict[tuple[TargetKind, int], tuple[str, str]] = field(default_factory=dict)
     actions: dict[tuple[str, str, str, str], MarketplaceAction] = field(default_factory=dict)
     quarantine: dict[QuarantineKey, QuarantinedRecord] = field(default_factory=dict)
+    pace: dict[str, float] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     commits: int = 0
 
@@ -427,12 +428,19 @@ class FakeSync:
     def _ensure(self, account: str, marketplace: str) -> SyncState:
         return self.data.setdefault(account, SyncState(account, marketplace))
 
+    def _with_lease(self, state: SyncState) -> SyncState:
+        copied = _copy(state)
+        lease = self.leases.get(state.account)
+        if lease is not None:
+            copied.lease_owner, copied.lease_until = lease.owner, lease.until
+        return copied
+
     def get(self, account: str) -> SyncState | None:
         found = self.data.get(account)
-        return _copy(found) if found else None
+        return self._with_lease(found) if found else None
 
     def all(self) -> list[SyncState]:
-        return [_copy(s) for _, s in sorted(self.data.items())]
+        return [self._with_lease(s) for _, s in sorted(self.data.items())]
 
     def set_watermark(
         self, account: str, marketplace: str, watermark: datetime, newest_claim: datetime | None
@@ -504,6 +512,19 @@ class FakeOutbox:
             row.item = replace(row.item, attempts=row.item.attempts + 1)
             out.append(row.item)
         return out
+
+    def renew(self, item_ids: Collection[int], until: datetime) -> None:
+        for item_id in item_ids:
+            row = self.data[item_id]
+            if row.done_at is None and row.locked_until is not None:
+                row.locked_until = until
+
+    def stale_claims(self, now: datetime) -> int:
+        return sum(
+            1
+            for row in self.data.values()
+            if row.done_at is None and row.locked_until is not None and row.locked_until < now
+        )
 
     def mark_done(self, item_id: int, now: datetime) -> None:
         row = self.data[item_id]
@@ -632,6 +653,19 @@ class FakeQuarantine:
         return dict(Counter(r.account for r in self.data.values()))
 
 
+class FakePace:
+    def __init__(self, data: dict[str, float]) -> None:
+        self.data = data
+
+    def reserve(self, key: str, now: float, interval: float) -> float:
+        start = max(self.data.get(key, now), now)
+        self.data[key] = start + interval
+        return start
+
+    def hold(self, key: str, until: float) -> None:
+        self.data[key] = max(self.data.get(key, until), until)
+
+
 class FakeUnitOfWork:
     """core.ports.UnitOfWork over a FakeStore: works on a copy, written back on commit."""
 
@@ -648,6 +682,11 @@ class FakeUnitOfWork:
         self.oms_events = oms_events
         self.accept_accounts = accept_accounts
         self.committed = False
+        self.reading = False
+
+    def read_only(self) -> Self:
+        self.reading = True
+        return self
 
     def __enter__(self) -> Self:
         self._begin()
@@ -662,6 +701,8 @@ class FakeUnitOfWork:
         self._work: dict[str, Any] = {}  # not committed: gone
 
     def commit(self) -> None:
+        if self.reading:
+            raise AssertionError("a read-only unit of work was committed")
         for name, value in self._work.items():
             setattr(self.store, name, value)
         self.store.commits += 1
@@ -685,6 +726,7 @@ class FakeUnitOfWork:
         self.alerts = FakeAlerts(w["alerts"])
         self.actions = FakeActions(self.store, w["actions"])
         self.quarantine = FakeQuarantine(self.store, w["quarantine"])
+        self.pace = FakePace(w["pace"])
 
 
 def fake_uow_factory(

@@ -7,11 +7,17 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from adapters.db.tables import AlertMessageRow, MarketplaceActionRow, OutboxRow, SyncStateRow
+from adapters.db.tables import (
+    AlertMessageRow,
+    MarketplaceActionRow,
+    OutboxRow,
+    PaceRow,
+    SyncStateRow,
+)
 from core.marketplace_actions import ActionKind, ActionState, MarketplaceAction
 from core.outbox import OutboxItem, OutboxKind
 from core.results import TargetKind
@@ -47,6 +53,8 @@ class SqlSyncStateRepository:
             last_error=row.last_error,
             last_error_at=row.last_error_at,
             last_claim_at=row.last_claim_at,
+            lease_owner=row.lease_owner,
+            lease_until=row.lease_until,
         )
 
     def get(self, account: str) -> SyncState | None:
@@ -199,6 +207,27 @@ class SqlOutboxRepository:
             )
             for r in rows
         ]
+
+    def renew(self, item_ids: Collection[int], until: datetime) -> None:
+        if not item_ids:
+            return
+        self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id.in_(list(item_ids)),
+                OutboxRow.done_at.is_(None),
+                OutboxRow.locked_until.is_not(None),
+            )
+            .values(locked_until=until)
+        )
+
+    def stale_claims(self, now: datetime) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(OutboxRow.done_at.is_(None), OutboxRow.locked_until < now)
+        )
+        return int(self.session.execute(stmt).scalar_one())
 
     def mark_done(self, item_id: int, now: datetime) -> None:
         self.session.execute(
@@ -377,3 +406,30 @@ def _action(row: MarketplaceActionRow) -> MarketplaceAction:
         http_status=row.http_status,
         write_calls=row.write_calls,
     )
+
+
+class SqlPaceRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def reserve(self, key: str, now: float, interval: float) -> float:
+        # One statement: the row is locked while it moves on, so two replicas taking a
+        # slot at the same moment get consecutive slots.
+        later = case((PaceRow.next_at > now, PaceRow.next_at), else_=now)
+        stmt = (
+            _upsert_insert(self.session, PaceRow)
+            .values(key=key, next_at=now + interval)
+            .on_conflict_do_update(index_elements=["key"], set_={"next_at": later + interval})
+            .returning(PaceRow.next_at)
+        )
+        next_at = float(self.session.execute(stmt).scalar_one())
+        return next_at - interval
+
+    def hold(self, key: str, until: float) -> None:
+        later = case((PaceRow.next_at > until, PaceRow.next_at), else_=until)
+        stmt = (
+            _upsert_insert(self.session, PaceRow)
+            .values(key=key, next_at=until)
+            .on_conflict_do_update(index_elements=["key"], set_={"next_at": later})
+        )
+        self.session.execute(stmt)

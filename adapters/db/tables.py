@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adapters.db.base import Base
@@ -247,3 +257,13 @@ class QuarantineRow(Base):
     times_seen: Mapped[int] = mapped_column(Integer)
     window_start: Mapped[datetime | None]
     window_end: Mapped[datetime | None]
+
+
+class PaceRow(Base):
+    """The pace of one kind of Web API call (posts to a channel, chat.update), shared by
+    every replica: the next slot's start, in seconds since the epoch."""
+
+    __tablename__ = "slack_pace"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Double)

@@ -1,7 +1,9 @@
-"""The SQLAlchemy unit of work: one session, one transaction, rolled back unless committed."""
+"""The SQLAlchemy unit of work: one session, one transaction, rolled back unless committed.
+A read-only one (`read_only()`) takes no write lock and cannot commit."""
 
 from __future__ import annotations
 
+import weakref
 from datetime import tzinfo
 from types import TracebackType
 from typing import Self
@@ -13,8 +15,10 @@ from adapters.db.coordination import (
     SqlActionRepository,
     SqlAlertMessageRepository,
     SqlOutboxRepository,
+    SqlPaceRepository,
     SqlSyncStateRepository,
 )
+from adapters.db.engine import make_session_factory
 from adapters.db.quarantine import SqlQuarantineRepository
 from adapters.db.repositories import (
     SqlAuditLog,
@@ -31,10 +35,16 @@ from core.ports import (
     HistoryRepository,
     OrderRepository,
     OutboxRepository,
+    PaceRepository,
     QuarantineRepository,
     ResultRepository,
     SyncStateRepository,
     WithdrawalRepository,
+)
+
+# The read-only twin of each session factory, for units of work built without one.
+_readers: weakref.WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]] = (
+    weakref.WeakKeyDictionary()
 )
 
 # PostgreSQL's "try again" answers: serialization failure and deadlock.
@@ -52,6 +62,7 @@ class SqlAlchemyUnitOfWork:
     alerts: AlertMessageRepository
     actions: ActionRepository
     quarantine: QuarantineRepository
+    pace: PaceRepository
     session: Session
 
     def __init__(
@@ -61,14 +72,31 @@ class SqlAlchemyUnitOfWork:
         *,
         oms_events: bool = False,
         accept_accounts: frozenset[str] = frozenset(),
+        read_session_factory: sessionmaker[Session] | None = None,
     ) -> None:
         self.session_factory = session_factory
+        self.read_session_factory = read_session_factory
         self.tz = tz
         self.oms_events = oms_events
         self.accept_accounts = accept_accounts
+        self.reading = False
+
+    def read_only(self) -> Self:
+        self.reading = True
+        return self
+
+    def _factory(self) -> sessionmaker[Session]:
+        if not self.reading:
+            return self.session_factory
+        if self.read_session_factory is None:
+            self.read_session_factory = _readers.get(self.session_factory)
+        if self.read_session_factory is None:
+            reader = make_session_factory(self.session_factory.kw["bind"], read_only=True)
+            self.read_session_factory = _readers.setdefault(self.session_factory, reader)
+        return self.read_session_factory
 
     def __enter__(self) -> Self:
-        self.session = self.session_factory()
+        self.session = self._factory()()
         self.orders = SqlOrderRepository(self.session)
         self.results = SqlResultRepository(self.session, self.tz)
         self.withdrawals = SqlWithdrawalRepository(self.session, self.tz)
@@ -79,6 +107,7 @@ class SqlAlchemyUnitOfWork:
         self.alerts = SqlAlertMessageRepository(self.session)
         self.actions = SqlActionRepository(self.session)
         self.quarantine = SqlQuarantineRepository(self.session)
+        self.pace = SqlPaceRepository(self.session)
         return self
 
     def __exit__(
@@ -98,6 +127,8 @@ class SqlAlchemyUnitOfWork:
             raise StorageError(describe(exc)) from exc
 
     def commit(self) -> None:
+        if self.reading:
+            raise RuntimeError("a read-only unit of work cannot commit")
         try:
             self.session.commit()
         except IntegrityError as exc:

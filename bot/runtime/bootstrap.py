@@ -69,6 +69,7 @@ def build(
     if check_schema:
         _check_schema(engine)
     factory = make_session_factory(engine)
+    reader = make_session_factory(engine, read_only=True)
     # Events are queued wherever a change happens (any entry point); only `cancelbot run`,
     # which has the signing secret, delivers them.
     oms_events = bool(config and config.oms_webhook_url)
@@ -76,7 +77,13 @@ def build(
     accepting = config.accept_accounts() if config else frozenset()
 
     def make_uow() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(factory, tz, oms_events=oms_events, accept_accounts=accepting)
+        return SqlAlchemyUnitOfWork(
+            factory,
+            tz,
+            oms_events=oms_events,
+            read_session_factory=reader,
+            accept_accounts=accepting,
+        )
 
     clock = clock or SystemClock()
     sandboxes: dict[tuple[str, int], SandboxMarketplace] = {}

@@ -14,14 +14,13 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from http import HTTPStatus
 from types import FrameType
 from typing import Any, Final
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -41,12 +40,14 @@ from bot.runtime.server import (
     build_router,
 )
 from bot.runtime.settings import Settings, SettingsError, load_settings
+from bot.runtime.socket_mode import FIRST_DELAY, PING_INTERVAL, SocketConnection
 from bot.slack.app import create_app
 from bot.slack.client import AUTH_ERRORS, make_client
-from bot.slack.pacing import SystemTimer, Timer
+from bot.slack.pacing import SharedSlots, SystemTimer, Timer
 from bot.slack.publisher import Publisher
 from core import dashboard
 from core.errors import CancelbotError, InvalidInput
+from core.sync_state import SyncState
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +59,23 @@ STOP_GRACE: Final = 8.0  # seconds the scheduler's running jobs get to finish
 # --- health --------------------------------------------------------------------------
 
 
-def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[str, Any]]:
-    """(HTTP status, JSON body) of /healthz with its details: 200 when the database
-    answers, else 503."""
+def health_report(
+    deps: Deps,
+    config: Config,
+    *,
+    mode: str,
+    socket: tuple[bool, str | None] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, JSON body) of /healthz: 200 when the database answers (and, in Socket
+    Mode, the socket is connected: `socket` is (connected, why not)), else 503.
+
+    Each account's sync lease is shown; `stale: true` means its owner stopped renewing it
+    (a dead replica) and another replica takes the account over within one lease. The
+    outbox's `stale_claims` counts items a dead worker held, due again for the others."""
     report: dict[str, Any] = {"status": "ok", "mode": mode}
+    now = deps.clock.now()
     try:
-        health = dashboard.health(deps.make_uow)
+        health = dashboard.health(deps.make_uow, now)
     except Exception as exc:
         # Any failure here means "not healthy"; only the class name is shown, since a
         # driver message may quote the connection string.
@@ -83,36 +95,65 @@ def health_report(deps: Deps, config: Config, *, mode: str) -> tuple[int, dict[s
                 "last_error_at": _iso(state.last_error_at if state else None),
                 "last_claim_at": _iso(state.last_claim_at if state else None),
                 "quarantined": health.quarantined.get(account.name, 0),
+                "lease": _lease(state, now),
             }
         )
     report |= {
         "database": {"ok": True},
         "accounts": accounts,
         "quarantined": sum(health.quarantined.values()),
-        "outbox": {"pending": health.slack.pending, "last_error": health.slack.last_error},
+        "outbox": {
+            "pending": health.slack.pending,
+            "last_error": health.slack.last_error,
+            "stale_claims": health.stale_claims,
+        },
         "oms_webhook": {
             "configured": bool(config.oms_webhook_url),
             "pending": health.oms_webhook.pending,
             "last_error": health.oms_webhook.last_error,
         },
     }
+    if socket is not None:
+        connected, reason = socket
+        report["socket"] = {"connected": connected, "reason": reason}
+        if not connected:
+            # The bot hears nothing from Slack: not healthy, whatever else works.
+            report["status"] = "error"
+            return HTTPStatus.SERVICE_UNAVAILABLE, report
     return HTTPStatus.OK, report
 
 
-def health_handler(deps: Deps, config: Config, *, mode: str, token: str | None = None) -> Handler:
+def health_handler(
+    deps: Deps,
+    config: Config,
+    *,
+    mode: str,
+    token: str | None = None,
+    socket: Callable[[], tuple[bool, str | None] | None] = lambda: None,
+) -> Handler:
     """/healthz is public (a load balancer asks it): it answers {"status": ...} only. The
-    details (accounts, their errors, backlogs, the quarantine) name vendors and quote
-    marketplaces, so they need `Authorization: Bearer $CANCELBOT_API_TOKEN`; without a
-    token configured, nobody sees them over HTTP (`cancelbot status` shows them)."""
+    details (accounts, their errors and leases, backlogs, the quarantine) name vendors and
+    quote marketplaces, so they need `Authorization: Bearer $CANCELBOT_API_TOKEN`; without
+    a token configured, nobody sees them over HTTP (`cancelbot status` shows them)."""
 
     def handle(request: Request) -> Response:
-        status, body = health_report(deps, config, mode=mode)
+        status, body = health_report(deps, config, mode=mode, socket=socket())
         headers = {"authorization": request.header("authorization") or ""}
         if token and authorized(headers, token):
             return Response.json(status, body)
         return Response.json(status, {"status": body["status"]})
 
     return handle
+
+
+def _lease(state: SyncState | None, now: datetime) -> dict[str, Any] | None:
+    if state is None or state.lease_owner is None:
+        return None
+    return {
+        "owner": state.lease_owner,
+        "until": _iso(state.lease_until),
+        "stale": state.lease_is_stale(now),
+    }
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -137,9 +178,11 @@ class Runtime:
         timer: Timer | None = None,
         start_syncs_now: bool = True,
         routes: Iterable[tuple[str, str, Handler]] = (),
+        socket_timing: tuple[float, float] = (PING_INTERVAL, FIRST_DELAY),
     ) -> None:
         """`routes` are extra (method, path, handler) entries for the HTTP server, e.g.
-        ("POST", "/api/orders", handler); they are served in both modes."""
+        ("POST", "/api/orders", handler); they are served in both modes. `socket_timing`:
+        Socket Mode's (ping interval, first retry delay) in seconds."""
         self.settings = settings
         self.config = config
         self.deps = deps
@@ -159,6 +202,8 @@ class Runtime:
             post_interval=settings.post_interval,
             should_stop=self.stop_event.is_set,
             accept_accounts=config.accept_accounts(),
+            # The pace lives in the database: it holds across replicas.
+            slots=SharedSlots(deps.make_uow),
         )
         self.scheduler = build_scheduler(
             deps,
@@ -170,7 +215,14 @@ class Runtime:
         )
         self.router: Router = build_router(
             None if settings.socket_mode else self.app,
-            health_handler(deps, config, mode=self.mode, token=settings.api_token),
+            health_handler(
+                deps,
+                config,
+                mode=self.mode,
+                token=settings.api_token,
+                socket=self.socket_status,
+            ),
+            signing_secret=settings.signing_secret,
         )
         # POST /api/orders answers 404 by itself while CANCELBOT_API_TOKEN is not set.
         self.router.add("POST", ORDERS_PATH, orders_handler(deps, settings.api_token))
@@ -178,9 +230,10 @@ class Runtime:
             self.router.add(method, path, handler)
         self._address = (host, port)
         self._server: HttpServer | None = None
-        self._server_thread: threading.Thread | None = None
-        self._socket: SocketModeHandler | None = None
+        self._socket: SocketConnection | None = None
         self._stopped = False
+        self.fatal: str | None = None  # why the process must stop (exit 2), once known
+        self._socket_timing = socket_timing
 
     @property
     def base_url(self) -> str:
@@ -189,19 +242,19 @@ class Runtime:
         return self._server.base_url
 
     def start(self) -> Runtime:
-        self._server = HttpServer(self._address, self.router)
-        self._server_thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.2},
-            name="http",
-            daemon=True,
-        )
-        self._server_thread.start()
+        self._server = HttpServer(self._address, self.router).start()
         if self.settings.app_token is not None:
-            self._socket = SocketModeHandler(
-                self.app, app_token=self.settings.app_token, web_client=self.client
+            # Connects on its own thread, waiting out Slack's transient failures.
+            self._socket = SocketConnection(
+                self.app,
+                self.settings.app_token,
+                self.client,
+                stop=self.stop_event,
+                on_refused=self._refused,
+                ping_interval=self._socket_timing[0],
+                first_delay=self._socket_timing[1],
             )
-            self._socket.connect()  # type: ignore[no-untyped-call]
+            self._socket.start()
         self.scheduler.start()
         log.info(
             "cancelbot running: %s mode, health at %s%s, %d account(s)",
@@ -212,16 +265,27 @@ class Runtime:
         )
         return self
 
+    def socket_status(self) -> tuple[bool, str | None] | None:
+        """(connected, why not) in Socket Mode; None in HTTP mode."""
+        if not self.settings.socket_mode:
+            return None
+        if self._socket is None:
+            return False, "not started"
+        return self._socket.status()
+
+    def _refused(self, message: str) -> None:
+        self.fatal = message
+        self.stop_event.set()
+
     def stop(self, grace: float = STOP_GRACE) -> None:
         if self._stopped:
             return
         self._stopped = True
         self.stop_event.set()
         if self._socket is not None:
-            self._socket.close()  # type: ignore[no-untyped-call]
+            self._socket.close()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
         if self.scheduler.running:
             # shutdown(wait=True) waits for running jobs; they see stop_event and end at
             # their next check, but a marketplace call in flight is not cut off: give it
@@ -306,15 +370,14 @@ def _serve(settings: Settings, config: Config, deps: Deps, port: int) -> int:
     try:
         try:
             runtime.start()
-        except SlackApiError as exc:
-            code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
-            _error(f"Socket Mode did not connect: SLACK_APP_TOKEN was refused ({code})")
-            return EXIT_USAGE
-        except (OSError, SlackClientError) as exc:
-            _error(f"cannot listen on port {port} or reach Slack: {type(exc).__name__}: {exc}")
+        except OSError as exc:
+            _error(f"cannot listen on port {port}: {type(exc).__name__}: {exc}")
             return EXIT_FAILURE
         while not stop.wait(0.5):
             pass
+        if runtime.fatal:
+            _error(runtime.fatal)
+            return EXIT_USAGE
         return EXIT_OK
     finally:
         runtime.stop()

@@ -1,6 +1,7 @@
 """The background jobs of `cancelbot run` (APScheduler 3, threads).
 
-- `sync:<account>`: one sync pass per account at its interval_seconds;
+- `sync:<account>`: one sync pass per account every interval_seconds (between all the
+  replicas: each looks every SYNC_POLL seconds whether the account is due and free);
 - `outbox`: deliver due outbox items to Slack every few seconds;
 - `digest`: once a day at config.digest_time (local time) enqueue the daily digest;
 - `orders-inbox`: import CSV files dropped in config.orders_inbox (when set);
@@ -10,14 +11,17 @@ Job ids are stable, each job runs at most once at a time and missed runs are coa
 Several replicas may run the same schedule: the account lease (bot.runtime.jobs), the outbox lease
 and the digest's dedupe key (`digest:<local date>`) make each piece of work happen once.
 A job that fails logs the failure and simply runs again at its next time.
+
+Logging: APScheduler's bookkeeping ("Running job", "executed successfully") is DEBUG; a
+job writes one INFO line when it did something, and nothing when it had nothing to do.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from datetime import datetime, tzinfo
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -43,6 +47,9 @@ OMS_JOB: Final = "oms-events"
 INBOX_INTERVAL: Final = 30.0  # seconds
 OMS_INTERVAL: Final = 5.0
 OUTBOX_INTERVAL: Final = 2.0  # seconds
+# How often a replica looks whether an account is due and its lease free: a dead replica's
+# account is synced by another at most this long after its lease ran out.
+SYNC_POLL: Final = 10
 DIGEST_GRACE: Final = 3 * 3600  # a replica that was down at digest time still sends it
 # Never two runs of one job at a time; runs missed while busy or down collapse into one.
 ONCE: Final = {"max_instances": 1, "coalesce": True}
@@ -65,6 +72,31 @@ def _quiet_outbox_skips() -> None:
     logger = logging.getLogger("apscheduler.scheduler")
     if not any(isinstance(f, _QuietOutboxSkips) for f in logger.filters):
         logger.addFilter(_QuietOutboxSkips())
+
+
+class _Bookkeeping(logging.Filter):
+    """APScheduler's INFO lines (a job ran, a job was added, the scheduler started) are
+    bookkeeping: written as DEBUG, and only when DEBUG is on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+def _bookkeeping_at_debug() -> None:
+    for name in ("apscheduler.scheduler", "apscheduler.executors.default"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _Bookkeeping) for f in logger.filters):
+            logger.addFilter(_Bookkeeping())
+
+
+def _did(what: str, counts: Mapping[str, int]) -> None:
+    """The job's one INFO line, written only when it did something."""
+    done = {note: n for note, n in counts.items() if n}
+    if done:
+        log.info("%s: %s", what, ", ".join(f"{n} {note}" for note, n in sorted(done.items())))
 
 
 def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
@@ -91,6 +123,7 @@ def build_scheduler(
 ) -> BackgroundScheduler:
     """A scheduler with every job added, not started yet."""
     _quiet_outbox_skips()
+    _bookkeeping_at_debug()
     scheduler = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=len(config.accounts) + 2)},
         timezone=tz,
@@ -98,29 +131,44 @@ def build_scheduler(
     now = datetime.now(tz)
     for account in config.accounts:
         interval = max(account.interval_seconds, 2)
+        poll = min(interval, SYNC_POLL)
 
-        def sync(account: AccountConfig = account) -> None:
+        def sync(account: AccountConfig = account, interval: int = interval) -> None:
             if stop.is_set():
                 return
             with bound(account=account.name):
-                result = jobs.sync_one(deps, account, should_stop=stop.is_set)
-            if result.report is not None and result.report.error:
-                log.warning("sync of %s failed: %s", account.name, result.report.error)
+                result = jobs.sync_one(
+                    deps,
+                    account,
+                    should_stop=stop.is_set,
+                    due_every=timedelta(seconds=interval),
+                )
+                report = result.report
+                if report is not None and report.error:
+                    log.warning("sync of %s failed: %s", account.name, report.error)
+                elif report is not None and (report.stats.new or report.stats.updated):
+                    log.info(
+                        "sync of %s: %d fetched, %d new, %d updated",
+                        account.name,
+                        report.fetched,
+                        report.stats.new,
+                        report.stats.updated,
+                    )
 
         # (next_run_time=None would pause the job: leave it out to wait one interval.)
         first = {"next_run_time": now} if start_syncs_now else {}
         scheduler.add_job(
             _guarded(sync_job_id(account), sync),
-            IntervalTrigger(seconds=interval, timezone=tz),
+            IntervalTrigger(seconds=poll, timezone=tz),
             id=sync_job_id(account),
             name=sync_job_id(account),
-            misfire_grace_time=interval,
+            misfire_grace_time=poll,
             replace_existing=True,
             **ONCE,
             **first,
         )
     scheduler.add_job(
-        _guarded(OUTBOX_JOB, publisher.deliver),
+        _guarded(OUTBOX_JOB, lambda: _did("outbox", publisher.deliver().counts)),
         IntervalTrigger(seconds=outbox_interval, timezone=tz),
         id=OUTBOX_JOB,
         name=OUTBOX_JOB,
@@ -128,8 +176,13 @@ def build_scheduler(
         replace_existing=True,
         **ONCE,
     )
+
+    def digest() -> None:
+        key = dashboard.queue_digest(deps.make_uow, deps.clock.now(), tz)
+        log.info("digest: %s is queued (once, whichever replica queues it)", key)
+
     scheduler.add_job(
-        _guarded(DIGEST_JOB, lambda: dashboard.queue_digest(deps.make_uow, deps.clock.now(), tz)),
+        _guarded(DIGEST_JOB, digest),
         CronTrigger(hour=config.digest_time.hour, minute=config.digest_time.minute, timezone=tz),
         id=DIGEST_JOB,
         name=DIGEST_JOB,
@@ -158,8 +211,11 @@ def build_scheduler(
         scheduler.add_job(
             _guarded(
                 OMS_JOB,
-                lambda: deliver_oms_events(
-                    deps.make_uow, sender, deps.clock, should_stop=stop.is_set
+                lambda: _did(
+                    "order-system events",
+                    deliver_oms_events(
+                        deps.make_uow, sender, deps.clock, should_stop=stop.is_set
+                    ).counts,
                 ),
             ),
             IntervalTrigger(seconds=OMS_INTERVAL, timezone=tz),

@@ -19,7 +19,7 @@ from core.errors import InvalidInput
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///cancelbot.db"
 DEFAULT_TIMEZONE: Final = "Asia/Seoul"
-DEFAULT_SYNC_LEASE: Final = 900  # seconds; CANCELBOT_SYNC_LEASE_SECONDS
+DEFAULT_SYNC_LEASE: Final = 30  # seconds; CANCELBOT_SYNC_LEASE_SECONDS (renewed every 10 s)
 MIN_SYNC_LEASE: Final = 5
 DEFAULT_POST_INTERVAL: Final = 1.0  # seconds; CANCELBOT_POST_INTERVAL_SECONDS
 MAX_POST_INTERVAL: Final = 60.0
@@ -56,7 +56,7 @@ class Settings:
     # one message per second per channel; lower it only for tests (a fake Slack).
     post_interval: float = DEFAULT_POST_INTERVAL
     # How long an account's sync lease lasts: a crashed replica's accounts are picked up by
-    # another after this. Longer than any one sync pass (a long pass renews it).
+    # another after this. A running pass renews it every third of it (a heartbeat).
     sync_lease_seconds: int = DEFAULT_SYNC_LEASE
 
     @property

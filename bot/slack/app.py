@@ -12,7 +12,8 @@ from bot.runtime.config import Config
 from bot.runtime.deps import Deps
 from bot.runtime.settings import Settings
 from bot.slack.client import make_client
-from bot.slack.listeners import ListenerContext, Permissions, register
+from bot.slack.listeners import Admission, Deferral, ListenerContext, Permissions, register
+from bot.slack.listeners.deferred import lazy_pool
 from core.ports import Clock
 
 
@@ -25,11 +26,16 @@ def create_app(
     clock: Clock | None = None,
     listener_executor: Executor | None = None,
     permissions: Permissions | None = None,
+    admission: Admission | None = None,
 ) -> App:
     """The Slack app with every listener registered.
 
+    Acks run on the request's own thread (`process_before_response`) and never wait for
+    the database or the Web API; the work runs on `listener_executor` (the bounded lazy
+    pool), admitted while `admission` has room (bot.slack.listeners.deferred).
+
     `client` defaults to a WebClient on SLACK_API_URL; tests pass `listener_executor` (an
-    inline one makes dispatch() return after the listener ran) and a fake `clock`.
+    inline one makes dispatch() return after the work ran) and a fake `clock`.
     """
     app = App(
         client=client or make_client(settings.bot_token, settings.api_url),
@@ -39,7 +45,10 @@ def create_app(
         # auth.test runs lazily on the first request (and once in `cancelbot run`), so
         # building the app never calls Slack.
         token_verification_enabled=False,
-        listener_executor=listener_executor,
+        # The ack function runs before the answer goes back (it only acks); the work is
+        # a lazy listener on the executor, so an ack never queues behind other work.
+        process_before_response=True,
+        listener_executor=listener_executor or lazy_pool(),
         logger=logging.getLogger("bot.bolt"),
     )
     ctx = ListenerContext(
@@ -51,5 +60,5 @@ def create_app(
         permissions=permissions or Permissions(config.allowed_users, config.allowed_usergroups),
         claim_actions=deps.claim_actions,
     )
-    register(app, ctx)
+    register(app, ctx, Deferral(ctx, admission or Admission()))
     return app

@@ -1,5 +1,10 @@
-"""The pace of Web API calls: at most one post per second per channel, and every call held
-while Slack asks us to wait (a 429's Retry-After)."""
+"""The pace of Web API calls: at most one post per second per channel, chat.update at
+Slack's Tier 3 (about 50 a minute per workspace), and every call held while Slack asks us
+to wait (a 429's Retry-After).
+
+Paced calls take slots from `Slots`: in production the slots live in the database
+(SharedSlots), so the pace holds across replicas: one channel never sees more than one
+post a second however many replicas post to it."""
 
 from __future__ import annotations
 
@@ -13,10 +18,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.slack.client import Failure, describe
+from core.pacing import hold_slots, reserve_slot
+from core.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 POST_INTERVAL: Final = 1.0  # seconds between two chat.postMessage to one channel
+# chat.update is Tier 3: "50+ per minute" per workspace. One every 1.25 s is 48 a minute,
+# a little under the tier, so clicks' own updates fit in beside the outbox's.
+UPDATE_INTERVAL: Final = 60.0 / 48
 RATE_LIMIT_RETRIES: Final = 3  # 429s waited out in place before the call is given up
 
 
@@ -44,6 +54,57 @@ class SystemTimer:
             self._stop.wait(seconds)
 
 
+class Slots(Protocol):
+    """Consecutive slots per kind of call (`key`), `interval` seconds apart."""
+
+    def take(self, key: str, interval: float) -> float:
+        """Take the next slot for `key`; seconds from now until it starts (0: now)."""
+        ...
+
+    def hold(self, key: str, seconds: float) -> None:
+        """No slot for `key` in the next `seconds`."""
+        ...
+
+
+class LocalSlots:
+    """Slots kept in this process, on its timer (one process; tests on injected time)."""
+
+    def __init__(self, timer: Timer) -> None:
+        self._timer = timer
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, interval: float) -> float:
+        with self._lock:
+            now = self._timer.monotonic()
+            start = max(self._next.get(key, now), now)
+            self._next[key] = start + interval
+            return start - now
+
+    def hold(self, key: str, seconds: float) -> None:
+        with self._lock:
+            until = self._timer.monotonic() + seconds
+            self._next[key] = max(self._next.get(key, until), until)
+
+
+class SharedSlots:
+    """Slots in the database, shared by every replica (core.pacing): the wall clock is
+    the common time, as it is for leases."""
+
+    def __init__(
+        self, make_uow: Callable[[], UnitOfWork], wall: Callable[[], float] = time.time
+    ) -> None:
+        self._make_uow = make_uow
+        self._wall = wall
+
+    def take(self, key: str, interval: float) -> float:
+        now = self._wall()
+        return max(reserve_slot(self._make_uow, key, now, interval) - now, 0.0)
+
+    def hold(self, key: str, seconds: float) -> None:
+        hold_slots(self._make_uow, key, self._wall() + seconds)
+
+
 class SlackFailed(Exception):
     """A Web API call failed; `failure` says whether a retry can help."""
 
@@ -57,36 +118,51 @@ class Interrupted(Exception):
 
 
 class Pacer:
-    """Spaces chat.postMessage per channel, and holds every call after a 429."""
+    """Spaces chat.postMessage per channel and chat.update per workspace through `slots`,
+    and holds every call after a 429."""
 
-    def __init__(self, timer: Timer, interval: float = POST_INTERVAL) -> None:
+    def __init__(
+        self,
+        timer: Timer,
+        interval: float = POST_INTERVAL,
+        *,
+        slots: Slots | None = None,
+        update_interval: float = UPDATE_INTERVAL,
+    ) -> None:
         self._timer = timer
+        self._slots = slots or LocalSlots(timer)
+        self._intervals = {"chat.update": update_interval}
         self._interval = interval
-        self._next: dict[str, float] = {}
         self._hold_until = 0.0
         self._lock = threading.Lock()
 
-    def wait(self, channel: str | None, should_stop: Callable[[], bool]) -> bool:
-        """Sleep until a call (a post to `channel`, or any call for None) may go out;
-        False when asked to stop meanwhile."""
+    def pace_of(self, method: str, post_to: str | None) -> tuple[str, float] | None:
+        """(slot key, interval) of a call, None when it is not paced."""
+        if post_to is not None:
+            return f"post:{post_to}", self._interval
+        if method in self._intervals:
+            return method, self._intervals[method]
+        return None
+
+    def wait(self, pace: tuple[str, float] | None, should_stop: Callable[[], bool]) -> bool:
+        """Sleep until the call's slot (and any 429 hold) has come; False when asked to
+        stop meanwhile."""
+        now = self._timer.monotonic()
+        due = now + (self._slots.take(*pace) if pace is not None and pace[1] > 0 else 0.0)
         while not should_stop():
             with self._lock:
-                due = self._hold_until
-                if channel is not None:
-                    due = max(due, self._next.get(channel, 0.0))
-            delay = due - self._timer.monotonic()
+                until = max(due, self._hold_until)
+            delay = until - self._timer.monotonic()
             if delay <= 0:
                 return True
             self._timer.sleep(delay)
         return False
 
-    def posted(self, channel: str, started: float) -> None:
-        with self._lock:
-            self._next[channel] = max(self._next.get(channel, 0.0), started + self._interval)
-
-    def hold(self, seconds: float) -> None:
+    def hold(self, seconds: float, pace: tuple[str, float] | None = None) -> None:
         with self._lock:
             self._hold_until = max(self._hold_until, self._timer.monotonic() + seconds)
+        if pace is not None:
+            self._slots.hold(pace[0], seconds)
 
     def call(
         self,
@@ -96,26 +172,22 @@ class Pacer:
         post_to: str | None = None,
         should_stop: Callable[[], bool] = lambda: False,
     ) -> SlackResponse:
-        """`send()` once its turn comes. A 429 holds every call for Retry-After seconds and
-        is waited out in place a few times; other failures raise SlackFailed at once."""
+        """`send()` once its turn comes. A 429 holds every call for Retry-After seconds (and
+        the call's kind for every replica) and is waited out in place a few times; other
+        failures raise SlackFailed at once."""
+        pace = self.pace_of(method, post_to)
         failure = Failure(f"{method}: ratelimited")
         for _attempt in range(RATE_LIMIT_RETRIES + 1):
-            if not self.wait(post_to, should_stop):
+            if not self.wait(pace, should_stop):
                 raise Interrupted()
-            started = self._timer.monotonic()
             try:
-                response = send()
+                return send()
             except SlackApiError as exc:
                 failure = describe(method, exc)
                 if not failure.rate_limited:
                     raise SlackFailed(failure) from exc
                 log.warning("%s rate limited; waiting %.0fs", method, failure.retry_after)
-                self.hold(failure.retry_after)
-                continue
+                self.hold(failure.retry_after, pace)
             except Exception as exc:  # timeouts, connection errors: retried with backoff
                 raise SlackFailed(describe(method, exc)) from exc
-            finally:
-                if post_to is not None:
-                    self.posted(post_to, started)
-            return response
         raise SlackFailed(failure)

@@ -5,8 +5,9 @@ What this module adds, and what carries each guarantee:
 - one alert per result or withdrawal: POST_ALERT items are unique per target (dedupe key)
   and leased to one worker; the stored (channel, ts) ref is checked before posting, and a
   retried post first looks for its own message in the channel (by message metadata);
-- pace: at most one chat.postMessage per second per channel, and a 429 holds every call
-  for Retry-After seconds (bot.slack.pacing);
+- pace: at most one chat.postMessage per second per channel and chat.update at Slack's
+  Tier 3, across replicas, and a 429 holds every call for Retry-After seconds
+  (bot.slack.pacing);
 - no flood: more than `backlog_threshold` new alerts at once become one summary message.
 """
 
@@ -28,7 +29,15 @@ from bot.slack.alerts import METADATA_EVENT, RenderedAlert, alert_metadata, rend
 from bot.slack.blocks import build_backlog_summary, build_digest
 from bot.slack.blocks.common import context
 from bot.slack.blocks.notes import build_thread_note
-from bot.slack.pacing import POST_INTERVAL, Interrupted, Pacer, SlackFailed, SystemTimer, Timer
+from bot.slack.pacing import (
+    POST_INTERVAL,
+    Interrupted,
+    Pacer,
+    SlackFailed,
+    Slots,
+    SystemTimer,
+    Timer,
+)
 from core import dashboard
 from core.delivery import (
     Attempt,
@@ -44,7 +53,9 @@ from core.results import Category, TargetKind
 
 log = logging.getLogger(__name__)
 
-MIN_LEASE: Final = timedelta(minutes=5)
+# Items are claimed for this long and renewed by the worker's heartbeat every third of it
+# while they are worked: a replica that dies leaves them to the others within a minute.
+LEASE: Final = timedelta(seconds=30)
 BATCH: Final = 50
 CLAIM_ALL_BATCH: Final = 500
 HISTORY_LOOKBACK: Final = timedelta(minutes=5)
@@ -71,8 +82,11 @@ class Publisher:
         backlog_threshold: int = 20,
         post_interval: float = POST_INTERVAL,
         should_stop: Callable[[], bool] = lambda: False,
+        slots: Slots | None = None,
         accept_accounts: frozenset[str] = frozenset(),
     ) -> None:
+        """`slots`: where paced calls take their turns; SharedSlots (the database) makes
+        the pace hold across replicas, the default keeps it in this process."""
         self.make_uow = make_uow
         self.client = client
         self.channel = channel
@@ -83,7 +97,7 @@ class Publisher:
         self.backlog_threshold = backlog_threshold
         self.should_stop = should_stop
         self.accept_accounts = accept_accounts
-        self.pacer = Pacer(self.timer, post_interval)
+        self.pacer = Pacer(self.timer, post_interval, slots=slots)
         self.worker = OutboxWorker(
             make_uow, clock, should_stop=should_stop, monotonic=self.timer.monotonic
         )
@@ -96,24 +110,22 @@ class Publisher:
         while not self.should_stop():
             before = run.handled
             self._deliver_posts(run)
-            lease = _lease(BATCH)
-            self.worker.work(self.worker.claim(REST, BATCH, lease), self._handle, lease, run)
+            self.worker.work(self.worker.claim(REST, BATCH, LEASE), self._handle, LEASE, run)
             if run.handled == before:
                 break
         return run
 
     def _deliver_posts(self, run: DeliveryRun) -> None:
         limit = self.backlog_threshold + 1
-        # Leased for what one worker posts in a stretch, not for the whole claim: with a
-        # high threshold a crashed worker would otherwise hold its items for an hour.
-        lease = _lease(min(limit, BATCH))
-        items = self.worker.claim([OutboxKind.POST_ALERT], limit, lease)
+        items = self.worker.claim([OutboxKind.POST_ALERT], limit, LEASE)
         if len(items) <= self.backlog_threshold:
-            self.worker.work(items, self._handle, lease, run)
+            self.worker.work(items, self._handle, LEASE, run)
             return
-        while batch := self.worker.claim([OutboxKind.POST_ALERT], CLAIM_ALL_BATCH, MIN_LEASE):
+        while batch := self.worker.claim([OutboxKind.POST_ALERT], CLAIM_ALL_BATCH, LEASE):
             items += batch
-        self.worker.record_all(items, self._attempt(self._post_backlog, items, run), run)
+        with self.worker.holding({item.id for item in items if item.id is not None}, LEASE):
+            attempt = self._attempt(self._post_backlog, items, run)
+        self.worker.record_all(items, attempt, run)
 
     def _handle(self, item: OutboxItem) -> Attempt:
         handlers: dict[OutboxKind, Callable[[OutboxItem], str]] = {
@@ -244,6 +256,8 @@ class Publisher:
         by_category: Counter[Category] = Counter()
         withdrawals = 0
         for item in items:
+            if self.should_stop():
+                raise Interrupted()  # handed back whole: the next run summarizes them
             target, target_id = _target(item)
             subject = alert_subject(self.make_uow, target, target_id)
             if subject is None or subject.message is not None:
@@ -319,11 +333,6 @@ class Publisher:
             if not response.get("has_more") or not cursor:
                 break
         return None
-
-
-def _lease(items: int) -> timedelta:
-    # Long enough to post every item at one per second, with room for a 429 or two.
-    return max(MIN_LEASE, timedelta(seconds=3 * items * POST_INTERVAL) + MIN_LEASE)
 
 
 def _same_target(payload: Any, want: dict[str, Any]) -> bool:

@@ -35,6 +35,7 @@ class Call:
     status: int = 200
     ok: bool = True
     path: str = ""
+    token: str = ""  # the bearer token it came with (which replica, in multi-process tests)
 
 
 @dataclass
@@ -77,6 +78,7 @@ class FakeSlack:
         self.messages: dict[str, list[Message]] = defaultdict(list)
         self.usergroups: dict[str, list[str]] = {}
         self.uploads: dict[str, bytes] = {}  # file id -> bytes posted to its upload URL
+        self.socket_url: str | None = None  # apps.connections.open's answer (None: refused)
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -297,7 +299,9 @@ class FakeSlack:
         return {"ok": True, "users": self.usergroups[group]}
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": False, "error": "invalid_auth"}
+        if self.socket_url is None:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_url}
 
     def record(self, call: Call) -> None:
         with self._lock:
@@ -348,7 +352,7 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             at = fake.clock()
             status, body, fault = fake.answer(method, args, token)
             ok = status == 200 and (not isinstance(body, dict) or bool(body.get("ok")))
-            fake.record(Call(method, args, at, status, ok, url.path))
+            fake.record(Call(method, args, at, status, ok, url.path, str(token or "")))
             if fault.delay:
                 time.sleep(fault.delay)
             data = body.encode() if isinstance(body, str) else json.dumps(body).encode()

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import accept, cancels, confirm, details, errors, home
+from bot.slack.listeners import accept, cancels, confirm, details, errors, home, stale
 from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.deferred import Admission, Deferral, Notices
 from bot.slack.listeners.permissions import Permissions
 
-__all__ = ["ListenerContext", "Permissions", "register"]
+__all__ = ["Admission", "Deferral", "ListenerContext", "Notices", "Permissions", "register"]
 
 
-def register(app: App, ctx: ListenerContext) -> None:
-    cancels.register(app, ctx)
-    confirm.register(app, ctx)
-    accept.register(app, ctx)
-    details.register(app, ctx)
-    home.register(app, ctx)
+def register(app: App, ctx: ListenerContext, defer: Deferral) -> None:
+    cancels.register(app, ctx, defer)
+    confirm.register(app, ctx, defer)
+    accept.register(app, ctx, defer)
+    details.register(app, ctx, defer)
+    home.register(app, ctx, defer)
     errors.register(app, ctx)
+    stale.register(app, ctx, defer)  # last: it answers every click nothing else took

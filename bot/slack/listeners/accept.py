@@ -1,10 +1,11 @@
 """Accept at the marketplace (issue 19): the `cancel_accept` button opens a modal that says
 what will happen; its submission runs core.accepting once.
 
-The submission is acked at once with the modal turned into "sending…" (a marketplace can
-take longer than Slack's 3 s); the modal then shows the outcome, and the alert is updated
-in place (and again, with its thread note, through the outbox). Who may: allowed_users /
-allowed_usergroups, checked at the click and again at the submission.
+The submission is acked at once (listeners.deferred) with the modal turned into
+"sending…": a marketplace can take longer than Slack's 3 s. The work then checks who is
+asking and core's precheck, calls the marketplace, and the modal shows how it went (or why
+nothing was sent); the alert is updated in place (and again, with its thread note, through
+the outbox). Who may: allowed_users / allowed_usergroups, at the click and at the submission.
 """
 
 from __future__ import annotations
@@ -26,19 +27,51 @@ from bot.slack.blocks.accept_modal import (
 )
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.listeners.context import ListenerContext, target_id, user_id
+from bot.slack.listeners.deferred import Deferral, Kind
 from bot.slack.listeners.errors import guarded
 from bot.slack.listeners.permissions import Verdict
 from core import accepting, read_models
 from core.accepting import AcceptOutcome, Refusal
 from core.errors import InvalidInput, NotFound
 from core.results import TargetKind
+from core.storable import is_row_id
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, ctx: ListenerContext) -> None:
-    app.action(ActionId.CANCEL_ACCEPT.value)(guarded(ctx, open_handler(ctx)))
-    app.view(CallbackId.CANCEL_ACCEPT_MODAL.value)(guarded(ctx, submission_handler(ctx)))
+def register(app: App, ctx: ListenerContext, defer: Deferral) -> None:
+    app.action(ActionId.CANCEL_ACCEPT.value)(**defer(Kind.ACTION, guarded(ctx, open_handler(ctx))))
+    app.view(CallbackId.CANCEL_ACCEPT_MODAL.value)(
+        **defer(
+            Kind.VIEW,
+            guarded(ctx, submission_handler(ctx)),
+            precheck=submission_precheck(ctx),
+            admitted=lambda _: {"response_action": "update", "view": working(ctx)},
+        )
+    )
+
+
+def working(ctx: ListenerContext) -> dict[str, Any]:
+    return build_accept_notice(t(ctx.locale, "accept.working"), locale=ctx.locale)
+
+
+def submission_precheck(ctx: ListenerContext) -> Callable[[Ack, Mapping[str, Any]], bool]:
+    """In the ack: a modal that does not carry a result id is answered there and then."""
+
+    def check(ack: Ack, body: Mapping[str, Any]) -> bool:
+        if _result_id(body.get("view") or {}) is not None:
+            return True
+        log.warning("an accept modal without a result id in its private_metadata")
+        notice = t(ctx.locale, "error.invalid")
+        ack(response_action="update", view=build_accept_notice(notice, locale=ctx.locale))
+        return False
+
+    return check
+
+
+def _result_id(view: Mapping[str, Any]) -> int | None:
+    text = str(view.get("private_metadata") or "")
+    return int(text) if text.isdigit() and is_row_id(int(text)) else None
 
 
 def open_handler(ctx: ListenerContext) -> Callable[..., None]:
@@ -66,27 +99,19 @@ def open_handler(ctx: ListenerContext) -> Callable[..., None]:
 
 
 def submission_handler(ctx: ListenerContext) -> Callable[..., None]:
-    def handle(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        text = str(view.get("private_metadata") or "")
-        if not text.isdigit() or int(text) <= 0:
-            log.warning("an accept modal without a result id in its private_metadata")
-            notice = t(ctx.locale, "error.invalid")
-            ack(response_action="update", view=build_accept_notice(notice, locale=ctx.locale))
+    def handle(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        result_id = _result_id(view)
+        if result_id is None:  # answered in the ack
             return
-        result_id = int(text)
-        user = user_id(body)
         try:
-            refusal = _why_not(ctx, client, user, result_id)
+            refusal = _why_not(ctx, client, user_id(body), result_id)
         except NotFound:
             refusal = t(ctx.locale, "error.not_found")
         if refusal is not None:
-            ack(response_action="update", view=build_accept_notice(refusal, locale=ctx.locale))
+            _show(client, view, build_accept_notice(refusal, locale=ctx.locale))
             return
-        working = build_accept_notice(t(ctx.locale, "accept.working"), locale=ctx.locale)
-        ack(response_action="update", view=working)
-
         outcome = accepting.accept_cancel(
-            ctx.make_uow, ctx.claim_actions, result_id, user, ctx.clock.now()
+            ctx.make_uow, ctx.claim_actions, result_id, user_id(body), ctx.clock.now()
         )
         _show_outcome(ctx, client, view, outcome)
         if outcome.action is not None:
@@ -114,21 +139,23 @@ def _refusal_text(ctx: ListenerContext, refusal: Refusal | None, detail: str = "
 def _show_outcome(
     ctx: ListenerContext, client: WebClient, view: Mapping[str, Any], outcome: AcceptOutcome
 ) -> None:
-    """The submitted modal, now saying how it went (it may have been closed meanwhile)."""
+    """The submitted modal, now saying how it went."""
     if outcome.refused is not None:
         text = _refusal_text(ctx, outcome.refused, outcome.detail) or ""
-        shown = build_accept_notice(text, locale=ctx.locale)
+        _show(client, view, build_accept_notice(text, locale=ctx.locale))
     elif outcome.action is not None:
-        shown = build_accept_outcome(outcome.action, locale=ctx.locale, tz=ctx.tz)
-    else:
-        return
+        _show(client, view, build_accept_outcome(outcome.action, locale=ctx.locale, tz=ctx.tz))
+
+
+def _show(client: WebClient, view: Mapping[str, Any], shown: dict[str, Any]) -> None:
+    """Replace the submitted modal (the ack made it "working…"; it may be closed since)."""
     view_id = view.get("id")
     if not view_id:
         return
     try:
         client.views_update(view_id=view_id, view=shown)
     except (SlackApiError, SlackClientError, OSError) as exc:
-        log.info("the accept modal could not show the outcome: %s", exc.__class__.__name__)
+        log.info("the accept modal could not be updated: %s", exc.__class__.__name__)
 
 
 def refresh_alert(ctx: ListenerContext, client: WebClient, result_id: int) -> None:

@@ -20,6 +20,7 @@ from bot.slack.alerts import METADATA_EVENT, alert_metadata, render_alert
 from bot.slack.blocks.notes import build_already_confirmed
 from bot.slack.ids import ActionId
 from bot.slack.listeners.context import ListenerContext, message_ref, target_id, tell, user_id
+from bot.slack.listeners.deferred import Deferral, Kind
 from bot.slack.listeners.errors import guarded
 from bot.slack.listeners.permissions import Verdict
 from core import confirmation, read_models
@@ -30,14 +31,16 @@ log = logging.getLogger(__name__)
 Handler = Callable[..., None]
 
 
-def register(app: App, ctx: ListenerContext) -> None:
+def register(app: App, ctx: ListenerContext, defer: Deferral) -> None:
     for action_id, target, action in (
         (ActionId.CANCEL_CONFIRM, TargetKind.RESULT, ConfirmAction.CONFIRM),
         (ActionId.CANCEL_UNCONFIRM, TargetKind.RESULT, ConfirmAction.UNCONFIRM),
         (ActionId.WITHDRAWAL_CONFIRM, TargetKind.WITHDRAWAL, ConfirmAction.CONFIRM),
         (ActionId.WITHDRAWAL_UNCONFIRM, TargetKind.WITHDRAWAL, ConfirmAction.UNCONFIRM),
     ):
-        app.action(action_id.value)(guarded(ctx, confirmation_handler(ctx, target, action)))
+        app.action(action_id.value)(
+            **defer(Kind.ACTION, guarded(ctx, confirmation_handler(ctx, target, action)))
+        )
 
 
 def confirmation_handler(

@@ -11,13 +11,16 @@ from slack_sdk import WebClient
 from bot.slack.blocks import build_details_modal
 from bot.slack.ids import ActionId
 from bot.slack.listeners.context import ListenerContext, target_id
+from bot.slack.listeners.deferred import Deferral, Kind
 from bot.slack.listeners.errors import guarded
 from core import read_models
 from core.errors import InvalidInput
 
 
-def register(app: App, ctx: ListenerContext) -> None:
-    app.action(ActionId.CANCEL_DETAILS.value)(guarded(ctx, details_handler(ctx)))
+def register(app: App, ctx: ListenerContext, defer: Deferral) -> None:
+    app.action(ActionId.CANCEL_DETAILS.value)(
+        **defer(Kind.ACTION, guarded(ctx, details_handler(ctx)))
+    )
 
 
 def details_handler(ctx: ListenerContext) -> Callable[..., None]:

@@ -10,11 +10,12 @@ from slack_sdk import WebClient
 
 from bot.slack.home_view import home_view as build_home_view
 from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.deferred import Deferral, Kind
 from bot.slack.listeners.errors import guarded
 
 
-def register(app: App, ctx: ListenerContext) -> None:
-    app.event("app_home_opened")(guarded(ctx, home_handler(ctx)))
+def register(app: App, ctx: ListenerContext, defer: Deferral) -> None:
+    app.event("app_home_opened")(**defer(Kind.EVENT, guarded(ctx, home_handler(ctx))))
 
 
 def home_handler(ctx: ListenerContext) -> Callable[..., None]:

@@ -259,8 +259,10 @@ def test_a_submission_refused_in_the_bot_answers_in_the_modal_and_sends_nothing(
     }
     answer = submit(server, view)
 
-    assert answer["response_action"] == "update"
-    assert "says it shipped" in json.dumps(answer["view"])
+    assert answer["response_action"] == "update"  # "sending…", at once
+    [shown] = timed_slack.wait_for("views.update", 1)
+    assert shown.args["view_id"] == "V0ACCEPT1"
+    assert "says it shipped" in json.dumps(shown.args["view"])
     assert fake.writes == 0
     assert read_models.marketplace_actions(deps.make_uow, [result.id or 0]) == {}
 
@@ -286,8 +288,9 @@ def test_someone_not_allowed_is_told_in_the_modal_and_nothing_is_sent(
         "callback_id": CallbackId.CANCEL_ACCEPT_MODAL.value,
         "private_metadata": str(result.id),
     }
-    answer = submit(server, view)  # a stale modal, submitted anyway
-    assert "may not accept" in json.dumps(answer["view"])
+    submit(server, view)  # a stale modal, submitted anyway
+    [shown] = timed_slack.wait_for("views.update", 1)
+    assert "may not accept" in json.dumps(shown.args["view"])
     assert fake.writes == 0
 
 

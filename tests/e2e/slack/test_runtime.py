@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,8 @@ from bot.runtime.process import Runtime, health_handler, health_report
 from bot.runtime.server import Request
 from bot.runtime.settings import SettingsError, load_settings
 from bot.slack.ids import ActionId
+from core.outbox import OutboxKind, post_alert
+from core.results import TargetKind
 from core.set_aside import SetAside
 from tests.conftest import SEOUL
 from tests.support.fake_slack import FakeSlack
@@ -241,7 +243,8 @@ def test_runtime_syncs_posts_serves_and_stops(
         [account] = health["accounts"]
         assert account["name"] == "sandbox" and account["last_success_at"]
         assert account["last_error"] is None
-        assert set(health["outbox"]) == {"pending", "last_error"}
+        assert set(health["outbox"]) == {"pending", "last_error", "stale_claims"}
+        assert health["outbox"]["stale_claims"] == 0
 
         payload = interaction_body(block_action(ActionId.CANCEL_CONFIRM, "1"))
         assert post(f"{rt.base_url}/slack/events", payload, signed_headers(payload))[0] == 200
@@ -280,6 +283,26 @@ def test_health_details_need_the_api_token_and_count_the_quarantine(
     [account] = details["accounts"]  # type: ignore[misc]
     assert account["quarantined"] == 1 and "A00012345" in account["last_error"]
     assert "A00012345" not in json.dumps(ask("tok-health-1", None))
+
+
+def test_health_shows_a_lease_its_dead_owner_stopped_renewing(deps: Deps, config: Config) -> None:
+    now = deps.clock.now()
+    with deps.make_uow() as uow:
+        uow.sync.try_lease("sandbox", "sandbox", "host:4242:dead", now, timedelta(seconds=-1))
+        uow.outbox.enqueue([post_alert(TargetKind.RESULT, 1)], now)
+        uow.outbox.claim_due([OutboxKind.POST_ALERT], now, 10, timedelta(seconds=-1))
+        uow.commit()
+
+    status, report = health_report(deps, config, mode="http")
+
+    assert status == 200
+    [account] = report["accounts"]
+    assert account["lease"]["owner"] == "host:4242:dead" and account["lease"]["stale"] is True
+    assert report["outbox"]["stale_claims"] == 1
+    with deps.make_uow() as uow:  # a live owner's lease is not stale
+        uow.sync.try_lease("sandbox", "sandbox", "host:1:alive", now, timedelta(seconds=30))
+        uow.commit()
+    assert health_report(deps, config, mode="http")[1]["accounts"][0]["lease"]["stale"] is False
 
 
 def test_health_says_503_when_the_database_is_gone(

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from dataclasses import replace
+from datetime import datetime
 from datetime import time as clock_time
 
 import pytest
@@ -46,8 +47,10 @@ def test_one_job_per_account_plus_outbox_and_digest(
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce is True
         assert job.misfire_grace_time
+    # Each replica looks every 10 s whether an account is due (its interval passed since
+    # any replica's last pass) and free: a dead replica's account moves on soon.
     sync_a = jobs["sync:a"].trigger
-    assert isinstance(sync_a, IntervalTrigger) and sync_a.interval.total_seconds() == 60
+    assert isinstance(sync_a, IntervalTrigger) and sync_a.interval.total_seconds() == 10
     assert jobs["outbox"].trigger.interval.total_seconds() == 2
     digest = jobs["digest"].trigger
     assert isinstance(digest, CronTrigger) and str(digest.timezone) == "Asia/Seoul"
@@ -149,6 +152,35 @@ def test_serve_in_thread_takes_a_bolt_app(
         assert get(f"{base_url}/healthz")[0] == 404
     finally:
         stop()
+
+
+def test_scheduler_bookkeeping_is_debug_and_an_idle_job_writes_nothing(
+    deps: Deps, fake_slack: FakeSlack, fake_time: FakeTime, config: Config
+) -> None:
+    publisher = make_publisher(deps, fake_slack, fake_time)
+    scheduler = build_scheduler(deps, config, publisher, tz=SEOUL, stop=threading.Event())
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_level = root.level
+    root.setLevel(logging.INFO)
+    try:
+        scheduler.start()
+        scheduler.modify_job("outbox", next_run_time=datetime.now(SEOUL))
+        time.sleep(1.0)  # the outbox job runs with nothing to do
+        scheduler.shutdown()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    info = [r for r in records if r.levelno >= logging.INFO]
+    assert not [r for r in info if r.name.startswith("apscheduler")], [r.getMessage() for r in info]
+    assert not [r for r in info if r.getMessage().startswith("outbox")]
 
 
 def test_a_long_delivery_does_not_fill_the_log_with_skips(

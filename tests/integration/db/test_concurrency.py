@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -93,3 +94,38 @@ def test_two_people_confirm_the_same_result_at_once(url: str) -> None:
         assert loser.by == winner.by
         assert len(confirmation.confirmation_log(a, TargetKind.RESULT, rid)) == 1
     assert read_models.list_results(a, CancelFilter(confirmed=True)).total == ROUNDS
+
+
+def test_a_read_does_not_wait_for_a_writer_holding_the_lock(url: str) -> None:
+    reader, writer = _uow_factories(url, 2)
+    shipped = make_order(status=OrderStatus.SHIPPED)
+    order_book.import_orders(writer, [shipped], NOW)
+    apply.apply_claims(writer, [claim_for(shipped)], NOW)
+    holding, release = threading.Event(), threading.Event()
+
+    def write_slowly() -> None:
+        # A writer that holds its transaction (on SQLite: the database's write lock) open.
+        with writer() as uow:
+            uow.orders.insert([make_order(status=OrderStatus.SHIPPED)], NOW)
+            holding.set()
+            release.wait(10)
+            uow.commit()
+
+    thread = threading.Thread(target=write_slowly)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        started = time.monotonic()
+        page = read_models.list_results(reader, CancelFilter())
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        thread.join()
+    assert page.total == 1
+    assert waited < 1.0, f"the read waited {waited:.1f}s for the writer"
+
+
+def test_a_read_only_unit_of_work_cannot_commit(url: str) -> None:
+    [make_uow] = _uow_factories(url, 1)
+    with make_uow().read_only() as uow, pytest.raises(RuntimeError, match="read-only"):
+        uow.commit()

@@ -9,7 +9,7 @@ from typing import Any
 from bot.runtime import jobs
 from bot.runtime.bootstrap import build
 from bot.runtime.config import AccountConfig
-from core.sync import renewing, take_lease
+from core.sync import lease_heartbeat, take_lease
 from tests.conftest import SEOUL
 from tests.support.slack_app import FakeTime
 
@@ -36,13 +36,10 @@ def test_a_long_pass_renews_and_stops_when_the_lease_is_lost(database_url: str) 
     time = FakeTime()
     deps = build(database_url, SEOUL, clock=time, lease_seconds=30)
     assert take_lease(deps.make_uow, "sandbox", "sandbox", deps.lease, time.now())
-    check = renewing(
-        deps.make_uow, "sandbox", "sandbox", deps.lease, time, lambda: False, time.monotonic
-    )
-    time.advance(5)
-    assert check() is False  # too early to renew: still ours
+    beat = lease_heartbeat(deps.make_uow, "sandbox", "sandbox", deps.lease, time, time.monotonic)
     time.advance(10)
-    assert check() is False  # a third of the lease gone: renewed, still ours
+    beat.beat()  # a third of the lease gone: renewed, still ours
+    assert beat.lost is False
 
     def lease() -> Any:
         with deps.make_uow() as uow:
@@ -53,11 +50,11 @@ def test_a_long_pass_renews_and_stops_when_the_lease_is_lost(database_url: str) 
             ).scalar()
 
     assert lease() == deps.lease.owner
-    time.advance(40)  # it expired (renewed at 15 s for 30 s); another replica takes it
+    time.advance(40)  # it expired (renewed at 10 s for 30 s); another replica takes it
     with deps.make_uow() as uow:
         assert uow.sync.try_lease("sandbox", "sandbox", "thief", time.now(), timedelta(minutes=5))
         uow.commit()
-    time.advance(15)
-    assert check() is True  # lost: the pass stops
+    beat.beat()
+    assert beat.lost is True  # lost: the pass stops
     assert lease() == "thief"
     deps.close()

@@ -320,8 +320,8 @@ def marketplace_fault(mode: str) -> Callable[[Scene], str]:
 
 
 def sigterm_during_sync(s: Scene) -> str:
-    # 300 claims: 6 data pages after 6 empty ones, each answer 0.4 s late: one window, one
-    # transaction, several seconds long.
+    # 300 claims: 6 data pages after 6 empty ones, each answer 0.4 s late: one window,
+    # several seconds long, each page committed as it is applied.
     s.market.delay = 0.4
     s.add(range(ORDERS))
     replica = s.start()
@@ -344,7 +344,7 @@ def sigterm_during_sync(s: Scene) -> str:
     assert state.lease_owner is None and state.lease_until is None, "lease released"
     assert state.watermark is None, "the interrupted window did not move the watermark"
     applied = s.db.results()
-    assert applied == 0, f"{applied} results of an interrupted window were committed"
+    assert applied < ORDERS, "the window was interrupted before its last page"
     assert "shutdown" in (state.last_error or ""), state.last_error
     assert "cancelbot stopped" in output
     s.market.delay = 0.0
@@ -361,8 +361,9 @@ def sigterm_during_sync(s: Scene) -> str:
     ]
     return (
         f"SIGTERM after {served} marketplace answers (mid-window); exit 0 in {took:.1f}s, "
-        f"'cancelbot stopped' logged; lease released; 0 results committed, watermark unset, "
-        f"last_error={state.last_error!r}; the next process stored {ORDERS}/{ORDERS} once "
+        f"'cancelbot stopped' logged; lease released; {applied} results of its applied pages "
+        f"kept, watermark unset, last_error={state.last_error!r}; the next process read the "
+        f"window again and stored {ORDERS}/{ORDERS} once "
         f"({len(summaries)} backlog summary for them)"
     )
 
@@ -423,9 +424,9 @@ CASES = [
     ),
     Case(
         "sigterm-during-sync",
-        "SIGTERM while a sync window is half fetched and applied (uncommitted)",
-        "exit 0 within a few seconds, lease released, nothing of the window committed; "
-        "the next process syncs it all once",
+        "SIGTERM while a sync window is half fetched and applied (page by page)",
+        "exit 0 within a few seconds, lease released, the applied pages kept but the "
+        "watermark not moved; the next process reads the window again and stores it all once",
         sigterm_during_sync,
     ),
 ]

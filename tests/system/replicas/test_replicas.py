@@ -298,7 +298,9 @@ def test_three_replicas_sync_alert_and_digest_exactly_once_through_a_sigkill(
     digest_text = json.dumps(digests[0].blocks, ensure_ascii=False)
     assert str(STALE_RESULTS) in digest_text
     ran_digest = [
-        r.name for r in fleet if any('Running job "digest' in e.get("msg", "") for e in r.events())
+        r.name
+        for r in fleet
+        if any(e.get("msg", "").startswith("digest: digest:") for e in r.events())
     ]
     assert len(ran_digest) >= 2, f"the digest job ran on {ran_digest} only"
 

@@ -12,7 +12,14 @@ from core.errors import ConcurrentUpdate, MarketplaceError
 from core.order_book import import_orders
 from core.orders import OrderStatus
 from core.set_aside import SetAside
-from core.sync import Lease, release_lease, renewing, sync_account, take_lease
+from core.sync import (
+    Lease,
+    lease_heartbeat,
+    release_lease,
+    sync_account,
+    sync_due,
+    take_lease,
+)
 from core.transactions import in_transaction
 from tests.factories import claim_for, make_order
 from tests.fakes import FakeClock, FakeStore, FakeUnitOfWork, fake_uow_factory
@@ -72,7 +79,7 @@ def test_the_next_pass_reads_back_an_overlap_and_changes_nothing_twice() -> None
     assert second.stats.new == 0 and second.stats.unchanged == 3
 
 
-def test_a_failed_window_applies_nothing_and_keeps_the_watermark() -> None:
+def test_a_window_that_fails_halfway_keeps_its_pages_and_the_watermark_before_it() -> None:
     store, clock = FakeStore(), FakeClock()
     make_uow = fake_uow_factory(store)
     now = clock.now()
@@ -80,13 +87,39 @@ def test_a_failed_window_applies_nothing_and_keeps_the_watermark() -> None:
     source = FakeSource(claims, fail_from=now - timedelta(hours=1))
     report = sync_account(make_uow, source, now, lookback=timedelta(days=2))
     assert not report.ok and "HTTP 503" in (report.error or "")
-    # The first window (with the 30-hour-old claim) committed; the failing one did not.
-    assert len(store.results) == 1
+    # The failing window's page was applied (applying twice changes nothing), but the
+    # watermark stays before that window, so the next pass reads all of it again.
+    assert len(store.results) == 3
     assert store.sync["main"].watermark == now - timedelta(days=1)
     assert store.sync["main"].last_error == report.error
 
+    source.fail_from = None
+    again = sync_account(make_uow, source, clock.advance(minutes=5))
+    assert again.ok and again.stats.new == 0 and again.stats.unchanged == 2
+    assert len(store.results) == 3 and store.sync["main"].watermark == clock.now()
 
-def test_a_window_that_raced_another_writer_is_applied_again_whole() -> None:
+
+def test_each_page_commits_on_its_own_and_the_watermark_after_the_last() -> None:
+    store, clock = FakeStore(), FakeClock()
+    now = clock.now()
+    source = FakeSource([claim_for(claimed_at=now - timedelta(minutes=m)) for m in range(1, 8)])
+    seen: list[tuple[int, object]] = []
+
+    class Watching(FakeUnitOfWork):
+        def commit(self) -> None:
+            super().commit()
+            state = store.sync.get("main")
+            seen.append((len(store.results), state.watermark if state else None))
+
+    report = sync_account(lambda: Watching(store), source, now, lookback=timedelta(hours=1))
+    assert report.ok and report.fetched == 7
+    # Four pages of at most two claims, each its own commit; the watermark moved last.
+    assert [n for n, _ in seen[:4]] == [2, 4, 6, 7]
+    assert all(mark is None for _, mark in seen[:4])
+    assert seen[4] == (7, now)
+
+
+def test_a_page_that_raced_another_writer_is_applied_again_whole() -> None:
     store, clock = FakeStore(), FakeClock()
     now = clock.now()
     source = FakeSource([claim_for(claimed_at=now - timedelta(minutes=m)) for m in range(1, 6)])
@@ -140,12 +173,42 @@ def test_a_long_pass_renews_its_lease_and_stops_once_it_is_lost() -> None:
     lease = Lease("a:1", timedelta(seconds=30))
     seconds = [0.0]
     take_lease(make_uow, "main", "coupang", lease, clock.now())
-    check = renewing(make_uow, "main", "coupang", lease, clock, lambda: False, lambda: seconds[0])
-    seconds[0] = clock_step = 11.0
-    clock.advance(seconds=clock_step)
-    assert check() is False  # renewed until now + 30 s
-    clock.advance(seconds=35)
-    other = Lease("b:2", timedelta(seconds=30))
-    assert take_lease(make_uow, "main", "coupang", other, clock.now())
+    beat = lease_heartbeat(make_uow, "main", "coupang", lease, clock, lambda: seconds[0])
     seconds[0] += 11
-    assert check() is True
+    clock.advance(seconds=11)
+    beat.beat()  # renewed until now + 30 s
+    assert beat.lost is False
+    other = Lease("b:2", timedelta(seconds=30))
+    assert not take_lease(make_uow, "main", "coupang", other, clock.advance(seconds=25))
+    seconds[0] += 25
+    assert beat.lost is True  # not renewed for 25 s of a 30 s lease: stop before it lapses
+    beat.beat()
+    assert beat.lost is False
+    assert take_lease(make_uow, "main", "coupang", other, clock.advance(seconds=31))
+    beat.beat()  # another owner holds it now
+    assert beat.lost is True
+
+
+def test_a_dead_owners_lease_runs_out_within_its_ttl_once_its_heartbeat_stops() -> None:
+    store, clock = FakeStore(), FakeClock()
+    make_uow = fake_uow_factory(store)
+    dead, alive = Lease("a:1", timedelta(seconds=30)), Lease("b:2", timedelta(seconds=30))
+    beat = lease_heartbeat(make_uow, "main", "coupang", dead, clock)
+    assert take_lease(make_uow, "main", "coupang", dead, clock.now())
+    for _ in range(10):  # a long pass: a beat every 10 s keeps the others out
+        clock.advance(seconds=10)
+        beat.beat()
+        assert not take_lease(make_uow, "main", "coupang", alive, clock.now())
+    # SIGKILL: no more beats. Another replica takes the account within one ttl.
+    assert not take_lease(make_uow, "main", "coupang", alive, clock.advance(seconds=29))
+    assert take_lease(make_uow, "main", "coupang", alive, clock.advance(seconds=2))
+
+
+def test_an_account_is_due_once_its_interval_passed_since_any_replicas_last_pass() -> None:
+    store, clock = FakeStore(), FakeClock()
+    make_uow = fake_uow_factory(store)
+    every = timedelta(minutes=5)
+    assert sync_due(make_uow, "main", clock.now(), every)  # never synced
+    sync_account(make_uow, FakeSource([]), clock.now(), lookback=timedelta(hours=1))
+    assert not sync_due(make_uow, "main", clock.advance(minutes=4), every)
+    assert sync_due(make_uow, "main", clock.advance(minutes=1), every)

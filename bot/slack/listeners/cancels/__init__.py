@@ -7,39 +7,53 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.ids import ActionId, CallbackId, SlashCommand
-from bot.slack.listeners.cancels.answer import answering
+from bot.slack.listeners.answer import answering
 from bot.slack.listeners.cancels.clicks import (
     ack_only,
     confirm_all_handler,
     confirm_all_submission_handler,
+    confirm_all_submission_precheck,
     confirm_selected_handler,
     page_handler,
     withdrawal_handler,
 )
 from bot.slack.listeners.cancels.command import command_handler
 from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.deferred import Deferral, Kind
 from core.results import ConfirmAction
 
 __all__ = ["register"]
 
 
-def register(app: App, ctx: ListenerContext) -> None:
-    # ack() at once; the work runs as a lazy listener after the ack was sent.
+def register(app: App, ctx: ListenerContext, defer: Deferral) -> None:
+    # Each acks at once; its work runs on the lazy pool after the ack was sent.
     app.command(SlashCommand.CANCELS.value)(
-        ack=ack_only, lazy=[answering(ctx, command_handler(ctx))]
+        **defer(Kind.COMMAND, answering(ctx, command_handler(ctx)))
     )
     app.action(ActionId.CANCELS_SELECT.value)(ack_only)
-    app.action(ActionId.CANCELS_PAGE_PREV.value)(answering(ctx, page_handler(ctx, -1)))
-    app.action(ActionId.CANCELS_PAGE_NEXT.value)(answering(ctx, page_handler(ctx, +1)))
-    app.action(ActionId.CANCELS_CONFIRM_SELECTED.value)(
-        answering(ctx, confirm_selected_handler(ctx))
+    app.action(ActionId.CANCELS_PAGE_PREV.value)(
+        **defer(Kind.ACTION, answering(ctx, page_handler(ctx, -1)))
     )
-    app.action(ActionId.CANCELS_CONFIRM_ALL.value)(answering(ctx, confirm_all_handler(ctx)))
+    app.action(ActionId.CANCELS_PAGE_NEXT.value)(
+        **defer(Kind.ACTION, answering(ctx, page_handler(ctx, +1)))
+    )
+    app.action(ActionId.CANCELS_CONFIRM_SELECTED.value)(
+        **defer(Kind.ACTION, answering(ctx, confirm_selected_handler(ctx)))
+    )
+    app.action(ActionId.CANCELS_CONFIRM_ALL.value)(
+        **defer(Kind.ACTION, answering(ctx, confirm_all_handler(ctx)))
+    )
     app.view(CallbackId.CANCELS_CONFIRM_ALL_MODAL.value)(
-        answering(ctx, confirm_all_submission_handler(ctx))
+        **defer(
+            Kind.VIEW,
+            answering(ctx, confirm_all_submission_handler(ctx)),
+            precheck=confirm_all_submission_precheck(ctx),
+        )
     )
     for action_id, kind in (
         (ActionId.CANCELS_WITHDRAWAL_CONFIRM, ConfirmAction.CONFIRM),
         (ActionId.CANCELS_WITHDRAWAL_UNCONFIRM, ConfirmAction.UNCONFIRM),
     ):
-        app.action(action_id.value)(answering(ctx, withdrawal_handler(ctx, kind)))
+        app.action(action_id.value)(
+            **defer(Kind.ACTION, answering(ctx, withdrawal_handler(ctx, kind)))
+        )

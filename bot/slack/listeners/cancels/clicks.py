@@ -22,7 +22,7 @@ from bot.slack.blocks.confirm_all_modal import build_confirm_all_modal, build_mo
 from bot.slack.blocks.notes import build_already_confirmed
 from bot.slack.blocks.withdrawals_page import parse_row_block_id
 from bot.slack.ids import ActionId, BlockId
-from bot.slack.listeners.cancels.answer import Answer, may_confirm, tell_error
+from bot.slack.listeners.answer import Answer, may_confirm, tell_error
 from bot.slack.listeners.cancels.pages import load_results, results_message, withdrawals_message
 from bot.slack.listeners.context import ListenerContext, target_id, user_id
 from core import confirmation
@@ -122,20 +122,34 @@ def confirm_all_handler(ctx: ListenerContext) -> Handler:
     return handle
 
 
-def confirm_all_submission_handler(ctx: ListenerContext) -> Handler:
-    """The modal's Confirm: exactly the results counted (ids up to the page's snapshot),
-    then the page is replaced by a fresh one saying what happened."""
+def confirm_all_submission_precheck(
+    ctx: ListenerContext,
+) -> Callable[[Ack, Mapping[str, Any]], bool]:
+    """In the ack: a modal whose private_metadata is not what we sent is answered in the
+    modal itself (nowhere else to answer), and not worked."""
 
-    def handle(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def check(ack: Ack, body: Mapping[str, Any]) -> bool:
+        view = body.get("view") or {}
         try:
-            metadata = ModalMetadata.decode(view.get("private_metadata"))
+            ModalMetadata.decode(view.get("private_metadata"))
         except BadState as exc:
-            # Nowhere else to answer: say it in the modal itself.
             log.warning("a confirm-all modal with bad metadata: %s", exc)
             error = build_modal_error(t(ctx.locale, "cancels.bad_state"), locale=ctx.locale)
             ack(response_action="update", view=error)
-            return
+            return False
+        return True
+
+    return check
+
+
+def confirm_all_submission_handler(ctx: ListenerContext) -> Handler:
+    """The modal's Confirm: exactly the results counted (ids up to the page's snapshot),
+    then the page is replaced by a fresh one saying what happened. (The metadata was
+    checked in the ack: confirm_all_submission_precheck.)"""
+
+    def handle(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         ack()
+        metadata = ModalMetadata.decode(view.get("private_metadata"))
         user = user_id(body)
         answer = Answer(client, metadata.response_url or None, metadata.channel or None, user)
         try:

@@ -15,7 +15,7 @@ from bot.slack.blocks.cancels_notes import build_notice, confirm_lines, id_list
 from bot.slack.blocks.common import Block
 from bot.slack.blocks.help import build_help
 from bot.slack.blocks.stats import build_stats
-from bot.slack.listeners.cancels.answer import SLACK_ERRORS, Answer, may_confirm, may_export
+from bot.slack.listeners.answer import SLACK_ERRORS, Answer, may_confirm, may_export
 from bot.slack.listeners.cancels.pages import load_results, results_message, withdrawals_message
 from bot.slack.listeners.context import ListenerContext
 from core import confirmation, read_models

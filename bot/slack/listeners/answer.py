@@ -1,6 +1,7 @@
-"""How /cancels answers a person: ephemerally, through the interaction's response_url (the
-only way into a channel the bot is not a member of), falling back to chat.postEphemeral;
-and how a failure becomes a message instead of a stack trace or silence."""
+"""How a listener answers a person (/cancels, a busy or a stale click): ephemerally,
+through the interaction's response_url (the only way into a channel the bot is not a
+member of), falling back to chat.postEphemeral; and how a failure becomes a message
+instead of a stack trace or silence."""
 
 from __future__ import annotations
 
