@@ -257,8 +257,14 @@ _KO: Final[dict[str, str]] = {
         "관리번호 {management_no} · 주문상태 *{status}* · {qty}"
     ),
     "accept.scope.coupang": "쿠팡은 이 접수번호의 *모든 상품*을 한 번에 출고중지완료합니다.",
-    "accept.scope.gmarket": "G마켓은 이 주문번호 *전체*를 취소승인합니다.",
-    "accept.scope.auction": "옥션은 이 주문번호 *전체*를 취소승인합니다.",
+    "accept.scope.gmarket": (
+        "G마켓은 이 주문번호 *전체*를 취소승인합니다. G마켓 API는 발송 여부를 미리 "
+        "보여주지 않아, 이미 발송되었으면 G마켓이 거절합니다."
+    ),
+    "accept.scope.auction": (
+        "옥션은 이 주문번호 *전체*를 취소승인합니다. 옥션 API는 발송 여부를 미리 "
+        "보여주지 않아, 이미 발송되었으면 옥션이 거절합니다."
+    ),
     "accept.scope.naver": "네이버는 이 상품주문 하나를 취소승인합니다.",
     "accept.scope.11st": "11번가는 이 취소신청 하나를 승인합니다.",
     "accept.scope.other": "판매처에서 이 취소요청을 승인합니다.",
@@ -658,8 +664,14 @@ _EN: Final[dict[str, str]] = {
     "accept.scope.coupang": (
         "Coupang completes the stop-shipment for *every item* of this receipt."
     ),
-    "accept.scope.gmarket": "Gmarket accepts the cancel for the *whole* order number.",
-    "accept.scope.auction": "Auction accepts the cancel for the *whole* order number.",
+    "accept.scope.gmarket": (
+        "Gmarket accepts the cancel for the *whole* order number. Its API does not show "
+        "whether the goods left, so Gmarket refuses it if they did."
+    ),
+    "accept.scope.auction": (
+        "Auction accepts the cancel for the *whole* order number. Its API does not show "
+        "whether the goods left, so Auction refuses it if they did."
+    ),
     "accept.scope.naver": "Naver accepts the cancel of this one product order.",
     "accept.scope.11st": "11st accepts this one cancel request.",
     "accept.scope.other": "The marketplace accepts this cancel request.",

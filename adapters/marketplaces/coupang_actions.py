@@ -160,6 +160,9 @@ def claim_at_coupang(receipt: Receipt) -> ClaimAtMarketplace:
     stop = receipt.release_stop_status or ""
     shipped = _shipped(receipt.items)
     detail = f"receiptStatus {receipt.receipt_status or '-'}, releaseStopStatus {stop or '-'}"
+    if shipped:  # which lines left, so a refusal says why
+        released = sorted({item.release_status or "-" for item in receipt.items})
+        detail += f", releaseStatus {'/'.join(released)}"
     if stop in STOP_DONE:
         return ClaimAtMarketplace(True, ClaimState.COMPLETED, False, detail)
     if stop in STOP_TOO_LATE:

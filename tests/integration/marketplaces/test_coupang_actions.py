@@ -238,7 +238,8 @@ def test_read_claim_reports_an_open_request_a_released_one_and_a_missing_one(
 
     detail = "receiptStatus RELEASE_STOP_UNCHECKED, releaseStopStatus 미처리"
     assert open_one == ClaimAtMarketplace(True, ClaimState.REQUESTED, False, detail)
-    assert released == ClaimAtMarketplace(True, ClaimState.REQUESTED, True, detail)
+    shipped = detail + ", releaseStatus Y"  # says why it cannot be stopped
+    assert released == ClaimAtMarketplace(True, ClaimState.REQUESTED, True, shipped)
     assert (missing.found, missing.claim_state) == (False, None)
 
 
