@@ -30,7 +30,7 @@ from core.marketplace_actions import ActionState
 from core.ports import ClaimSource
 from core.queries import parse_filter
 from core.results import TargetKind
-from core.storable import INT_MAX, is_row_id
+from core.storable import ACTOR_MAX, INT_MAX, id_problem, is_row_id
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 DEFAULT_LIMIT = 50
@@ -96,6 +96,16 @@ def _ids(values: Sequence[str]) -> list[int]:
             raise UsageError(f"{v[:20]!r} is not an id (a whole number from 1 to {INT_MAX})")
         out.append(int(v))
     return out
+
+
+def _actor(value: str, doing: str) -> str:
+    """`--by`: who does it, as the records keep it (a name or a Slack user id)."""
+    by = value.strip()
+    if not by:
+        raise UsageError(f"--by needs a name (who is {doing})")
+    if problem := id_problem(by, ACTOR_MAX):
+        raise UsageError(f"--by {problem}")
+    return by
 
 
 def cmd_db_upgrade(args: argparse.Namespace, cli: Cli) -> int:
@@ -181,9 +191,7 @@ def confirmation_command(
 ) -> Command:
     def run(args: argparse.Namespace, cli: Cli) -> int:
         ids = _ids(args.ids)
-        by = args.by.strip()
-        if not by:
-            raise UsageError("--by needs a name (who is confirming)")
+        by = _actor(args.by, "confirming")
         target = TargetKind.WITHDRAWAL if args.withdrawal else TargetKind.RESULT
         deps = cli.deps(cli.config())
         outcomes = action(deps.make_uow, target, ids, by, deps.clock.now())
@@ -201,9 +209,7 @@ def cmd_accept(args: argparse.Namespace, cli: Cli) -> int:
     """Accept a buyer's cancel request at the marketplace: exit 0 when it took, 1 when it
     failed or nobody can tell, 2 when it was refused before any call."""
     [result_id] = _ids([args.id])
-    by = args.by.strip()
-    if not by:
-        raise UsageError("--by needs a name (who is accepting)")
+    by = _actor(args.by, "accepting")
     config = cli.config(secrets=True)
     deps = cli.deps(config)
     try:

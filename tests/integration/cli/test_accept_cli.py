@@ -163,4 +163,8 @@ def test_refusals_before_any_call_exit_2(
     assert not_an_id.returncode == 2 and "'abc'" in not_an_id.stderr
     nobody = cli("accept", result_id, "--by", " ")
     assert nobody.returncode == 2 and "--by" in nobody.stderr
+    too_long = cli("accept", result_id, "--by", "k" * 129)
+    assert too_long.returncode == 2 and "the most is 128" in too_long.stderr
+    huge = cli("accept", "99999999999", "--by", "kim")
+    assert huge.returncode == 2 and "1 to 2147483647" in huge.stderr
     assert len(fake.requests) == calls and fake.writes == 0
