@@ -12,6 +12,7 @@ sync (COMPLETED), through the usual reconciliation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,7 @@ UowFactory = Callable[[], UnitOfWork]
 ActionsFor = Callable[[str], ClaimActions | None]  # account name → its actions, if on
 
 ACCEPTED_TEXT = "판매처 취소승인"
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 class Refusal(StrEnum):
@@ -169,6 +171,11 @@ def _refusal(uow: UnitOfWork, result: CancelResult) -> Refusal | None:
     return None
 
 
+def _mention(actor: str) -> str:
+    """A Slack user as a mention in the history line; a name from the CLI as itself."""
+    return f"<@{actor}>" if _SLACK_USER.fullmatch(actor) else actor
+
+
 def _unread(exc: MarketplaceError) -> ActionOutcome:
     """The re-read before the call failed: nothing was written."""
     message = f"not sent: the claim could not be read ({exc})"
@@ -213,9 +220,9 @@ def _finish(
         uow.actions.finish(row)
         if result.management_no:
             done = row.state is ActionState.DONE
-            text = f"{ACCEPTED_TEXT} (<@{row.by}>)"
+            text = f"{ACCEPTED_TEXT} ({_mention(row.by)})"
             if not done:
-                text = f"{ACCEPTED_TEXT} {row.state.value} (<@{row.by}>): {row.error}"
+                text = f"{ACCEPTED_TEXT} {row.state.value} ({_mention(row.by)}): {row.error}"
             uow.history.add([CsHistoryEntry(result.management_no, now, text, row.by, result_id)])
         revision = f"accept:{row.state.value}:{now.isoformat()}"
         note = thread_note(

@@ -103,7 +103,7 @@ def test_accept_once_then_refused_and_results_json_says_how_it_went(
     assert str(action["at"]).endswith("+09:00")
     history = cli.json("history", "M-321")
     assert isinstance(history, dict)
-    assert any(h["text"] == "판매처 취소승인 (<@kim>)" for h in history["history"])
+    assert any(h["text"] == "판매처 취소승인 (kim)" for h in history["history"])
 
     cli.ok("sync")
     assert the_result(cli)["claim_state"] == "COMPLETED"
