@@ -37,7 +37,7 @@ UowFactory = Callable[[], UnitOfWork]
 ActionsFor = Callable[[str], ClaimActions | None]  # account name → its actions, if on
 
 ACCEPTED_TEXT = "판매처 취소승인"
-_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]+")
 
 
 class Refusal(StrEnum):
