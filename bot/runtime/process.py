@@ -328,7 +328,9 @@ def check_token(client: WebClient) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     """The `cancelbot run` command: blocks until SIGTERM/SIGINT; returns the exit code."""
-    port = int(getattr(args, "port", DEFAULT_PORT) or DEFAULT_PORT)
+    # 0 is a port too: the system picks a free one (tests, several bots on one host).
+    port = getattr(args, "port", None)
+    port = DEFAULT_PORT if port is None else int(port)
     environ = dict(os.environ)  # read once; everything below is given what it needs
     try:
         settings = load_settings(environ)
