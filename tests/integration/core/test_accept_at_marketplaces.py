@@ -127,9 +127,17 @@ def coupang() -> Market:
 
 def naver() -> Market:
     line = ProductOrder(
-        "2025030500000100", "2025030500000101", "CLAIM_REQUESTED", "CANCEL", "CANCEL_REQUEST",
-        "PAYED", filed(), 1, 1, False,
-    )  # fmt: skip
+        "2025030500000100",
+        "2025030500000101",
+        "CLAIM_REQUESTED",
+        "CANCEL",
+        "CANCEL_REQUEST",
+        "PAYED",
+        filed(),
+        1,
+        1,
+        False,
+    )
     fake = FakeNaver(clock=SystemClock(), product_orders=[line])
 
     def ship() -> None:

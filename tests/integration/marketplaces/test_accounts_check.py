@@ -39,11 +39,17 @@ def coupang(problem: str = "") -> Account:
     return Account(
         "coupang-main",
         fake,
-        {"marketplace": "coupang", "vendor_id": "A0999" if problem == "id" else fake.vendor_id,
-         "access_key_env": "T_COUPANG_AK", "secret_key_env": "T_COUPANG_SK"},
-        {"T_COUPANG_AK": fake.access_key,
-         "T_COUPANG_SK": WRONG if problem == "key" else fake.secret_key},
-    )  # fmt: skip
+        {
+            "marketplace": "coupang",
+            "vendor_id": "A0999" if problem == "id" else fake.vendor_id,
+            "access_key_env": "T_COUPANG_AK",
+            "secret_key_env": "T_COUPANG_SK",
+        },
+        {
+            "T_COUPANG_AK": fake.access_key,
+            "T_COUPANG_SK": WRONG if problem == "key" else fake.secret_key,
+        },
+    )
 
 
 def naver(problem: str = "") -> Account:
@@ -51,11 +57,16 @@ def naver(problem: str = "") -> Account:
     return Account(
         "naver-store",
         fake,
-        {"marketplace": "naver", "client_id_env": "T_NAVER_ID",
-         "client_secret_env": "T_NAVER_SECRET"},
-        {"T_NAVER_ID": "another-app" if problem == "id" else fake.client_id,
-         "T_NAVER_SECRET": make_secret() if problem == "key" else fake.client_secret},
-    )  # fmt: skip
+        {
+            "marketplace": "naver",
+            "client_id_env": "T_NAVER_ID",
+            "client_secret_env": "T_NAVER_SECRET",
+        },
+        {
+            "T_NAVER_ID": "another-app" if problem == "id" else fake.client_id,
+            "T_NAVER_SECRET": make_secret() if problem == "key" else fake.client_secret,
+        },
+    )
 
 
 def eleventh_street(problem: str = "") -> Account:
@@ -73,11 +84,14 @@ def gmarket(problem: str = "") -> Account:
     return Account(
         "gmarket-main",
         fake,
-        {"marketplace": "gmarket", "master_id": fake.master_id,
-         "seller_id": "someone_else" if problem == "id" else fake.sellers["G"],
-         "secret_key_env": "T_ESM_SECRET"},
+        {
+            "marketplace": "gmarket",
+            "master_id": fake.master_id,
+            "seller_id": "someone_else" if problem == "id" else fake.sellers["G"],
+            "secret_key_env": "T_ESM_SECRET",
+        },
         {"T_ESM_SECRET": WRONG if problem == "key" else fake.secret_key},
-    )  # fmt: skip
+    )
 
 
 def sandbox() -> Account:
@@ -138,36 +152,87 @@ def test_every_account_answers_ok(run: Run) -> None:
 @pytest.mark.parametrize(
     ("account", "problem", "failure", "fix"),
     [
-        (coupang, "key", "FAILED (HTTP 401 ERROR): Invalid signature.",
-         "keys expire after 6 months"),
-        (coupang, "ip", "FAILED (HTTP 403 ERROR): 허용되지 않은 IP 입니다.",
-         "register its outbound IP"),
-        (coupang, "id", "FAILED (HTTP 400 ERROR): Invalid vendor ID",
-         "vendor_id is not the WING vendor ID"),
-        (naver, "key", "FAILED (HTTP 403 GW.AUTHN.SIGNATURE): client_secret_sign invalid",
-         "does not match the client id"),
-        (naver, "ip", "FAILED (HTTP 403 GW.IP_NOT_ALLOWED): 허용되지 않은 IP 입니다.",
-         "register this server's outbound IP"),
-        (naver, "id", "FAILED (HTTP 400 BAD_REQUEST): unknown client_id",
-         "not a 커머스API센터 application id"),
-        (eleventh_street, "key", "FAILED (HTTP 200 -28005): 올바른 판매자가 아닙니다.",
-         "openapikey is wrong, or this server's IP"),
-        (eleventh_street, "ip", "FAILED (HTTP 200 -28005): 올바른 판매자가 아닙니다.",
-         "openapikey is wrong, or this server's IP"),
-        (gmarket, "key", "FAILED (HTTP 401 401): The user does not have right access to the api",
-         "check master_id"),
-        (gmarket, "ip", "FAILED (HTTP 403 403): Forbidden: IP address is not allowed",
-         "etapihelp@gmail.com"),
-        (gmarket, "id", "FAILED (HTTP 401 401): The user does not have right access to the api",
-         "seller_id (the G마켓 seller ID"),
+        (
+            coupang,
+            "key",
+            "FAILED (HTTP 401 ERROR): Invalid signature.",
+            "keys expire after 6 months",
+        ),
+        (
+            coupang,
+            "ip",
+            "FAILED (HTTP 403 ERROR): 허용되지 않은 IP 입니다.",
+            "register its outbound IP",
+        ),
+        (
+            coupang,
+            "id",
+            "FAILED (HTTP 400 ERROR): Invalid vendor ID",
+            "vendor_id is not the WING vendor ID",
+        ),
+        (
+            naver,
+            "key",
+            "FAILED (HTTP 403 GW.AUTHN.SIGNATURE): client_secret_sign invalid",
+            "does not match the client id",
+        ),
+        (
+            naver,
+            "ip",
+            "FAILED (HTTP 403 GW.IP_NOT_ALLOWED): 허용되지 않은 IP 입니다.",
+            "register this server's outbound IP",
+        ),
+        (
+            naver,
+            "id",
+            "FAILED (HTTP 400 BAD_REQUEST): unknown client_id",
+            "not a 커머스API센터 application id",
+        ),
+        (
+            eleventh_street,
+            "key",
+            "FAILED (HTTP 200 -28005): 올바른 판매자가 아닙니다.",
+            "openapikey is wrong, or this server's IP",
+        ),
+        (
+            eleventh_street,
+            "ip",
+            "FAILED (HTTP 200 -28005): 올바른 판매자가 아닙니다.",
+            "openapikey is wrong, or this server's IP",
+        ),
+        (
+            gmarket,
+            "key",
+            "FAILED (HTTP 401 401): The user does not have right access to the api",
+            "check master_id",
+        ),
+        (
+            gmarket,
+            "ip",
+            "FAILED (HTTP 403 403): Forbidden: IP address is not allowed",
+            "etapihelp@gmail.com",
+        ),
+        (
+            gmarket,
+            "id",
+            "FAILED (HTTP 401 401): The user does not have right access to the api",
+            "seller_id (the G마켓 seller ID",
+        ),
     ],
     ids=[
-        "coupang-key", "coupang-ip", "coupang-vendor-id",
-        "naver-key", "naver-ip", "naver-client-id",
-        "11st-key", "11st-ip",
-        "gmarket-key", "gmarket-ip", "gmarket-seller-id",
+        "coupang-key",
+        "coupang-ip",
+        "coupang-vendor-id",
+        "naver-key",
+        "naver-ip",
+        "naver-client-id",
+        "11st-key",
+        "11st-ip",
+        "gmarket-key",
+        "gmarket-ip",
+        "gmarket-seller-id",
     ],
-)  # fmt: skip
+)
 def test_a_refused_account_shows_the_marketplace_code_and_the_fix(
     run: Run, account: Callable[[str], Account], problem: str, failure: str, fix: str
 ) -> None:

@@ -35,21 +35,33 @@ def test_calls_per_routine_pass(now: datetime) -> None:
     common = {"clock": clock, "sleep": clock.sleep}
     sources = [
         CoupangClaimSource(
-            "c", coupang.vendor_id, coupang.access_key, coupang.secret_key,
-            transport=httpx.MockTransport(coupang), **common,
+            "c",
+            coupang.vendor_id,
+            coupang.access_key,
+            coupang.secret_key,
+            transport=httpx.MockTransport(coupang),
+            **common,
         ),
         NaverClaimSource(
-            "n", naver.client_id, naver.client_secret, transport=httpx.MockTransport(naver),
+            "n",
+            naver.client_id,
+            naver.client_secret,
+            transport=httpx.MockTransport(naver),
             **common,
         ),
         EleventhStreetClaimSource(
             "e", eleventh.api_key, transport=httpx.MockTransport(eleventh), **common
         ),
         EsmClaimSource(
-            "g", "gmarket", esm.master_id, esm.sellers["G"], esm.secret_key,
-            transport=httpx.MockTransport(esm), **common,
+            "g",
+            "gmarket",
+            esm.master_id,
+            esm.sellers["G"],
+            esm.secret_key,
+            transport=httpx.MockTransport(esm),
+            **common,
         ),
-    ]  # fmt: skip
+    ]
 
     waited = []
     for source in sources:

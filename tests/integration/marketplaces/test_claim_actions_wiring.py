@@ -34,9 +34,17 @@ def coupang() -> tuple[FakeApp, dict[str, Any], dict[str, str], ActionRequest]:
 
 def naver() -> tuple[FakeApp, dict[str, Any], dict[str, str], ActionRequest]:
     order = ProductOrder(
-        "2025030500000100", "2025030500000101", "CLAIM_REQUESTED", "CANCEL", "CANCEL_REQUEST",
-        "PAYED", FILED, 1, 1, False,
-    )  # fmt: skip
+        "2025030500000100",
+        "2025030500000101",
+        "CLAIM_REQUESTED",
+        "CANCEL",
+        "CANCEL_REQUEST",
+        "PAYED",
+        FILED,
+        1,
+        1,
+        False,
+    )
     fake = FakeNaver(clock=SystemClock(), product_orders=[order])
     keys = {"client_id_env": "NV_ID", "client_secret_env": "NV_SECRET"}
     env = {"NV_ID": fake.client_id, "NV_SECRET": fake.client_secret}

@@ -179,8 +179,11 @@ def test_claim_fields_without_quantities(fake: FakeEsm, clock: FakeTime) -> None
 def test_refunds_the_site_made_itself_are_completed_claims(clock: FakeTime) -> None:
     """Cancels 5 (사이트 직권환불) and 6 (송금 후 취소), Returns 6 (사이트 직권 환불): SPEC §3
     rule 1, a refund the marketplace made is a completed cancel or return."""
-    rows = [row for row in make_claims(11, START + timedelta(hours=1)) if row["OrderNo"] in
-            (2943000007, 2943000008, 2943000009)]  # fmt: skip
+    rows = [
+        row
+        for row in make_claims(11, START + timedelta(hours=1))
+        if row["OrderNo"] in (2943000007, 2943000008, 2943000009)
+    ]
     assert [(r["_kind"], status_of(r)) for r in rows] == [
         ("cancel", 5),
         ("cancel", 6),
@@ -361,8 +364,11 @@ def test_99999_saying_nothing_was_found_is_an_empty_result(
     claims = esm_source(fake, clock).fetch_claims(START, END)
 
     # The third query (returns refunded, 4) found nothing; the others are as before.
-    refunded = {f"return-{r['OrderNo']}" for r in fake.claims if r["_kind"] == "return"
-                and status_of(r) == 4}  # fmt: skip
+    refunded = {
+        f"return-{r['OrderNo']}"
+        for r in fake.claims
+        if r["_kind"] == "return" and status_of(r) == 4
+    }
     assert set(claims) == {c for c in baseline if c.claim_id not in refunded}
     assert refunded & {c.claim_id for c in baseline}
     assert clock.sleeps == []

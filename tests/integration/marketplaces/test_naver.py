@@ -130,16 +130,18 @@ def product_order(
         request_quantity=requested,
         shipped=False,
         claim_block=block,
-    )  # fmt: skip
+    )
 
 
 def test_a_direct_cancel_without_current_claim_is_read_from_its_product_order(
     clock: FakeTime,
 ) -> None:
-    partial = product_order(1, "ADMIN_CANCEL", "ADMIN_CANCEL_DONE", "PAYED", block="none",
-                            requested=2)  # fmt: skip
-    whole = product_order(2, "ADMIN_CANCEL", "ADMIN_CANCEL_DONE", "CANCELED", block="none",
-                          requested=0)  # fmt: skip
+    partial = product_order(
+        1, "ADMIN_CANCEL", "ADMIN_CANCEL_DONE", "PAYED", block="none", requested=2
+    )
+    whole = product_order(
+        2, "ADMIN_CANCEL", "ADMIN_CANCEL_DONE", "CANCELED", block="none", requested=0
+    )
     fake = FakeNaver(clock=clock, product_orders=[partial, whole])
     source = naver_source(fake, clock)
 
@@ -185,8 +187,9 @@ def test_a_direct_cancel_without_current_claim_is_read_from_its_product_order(
 def test_a_direct_cancel_that_cannot_be_told_is_set_aside_and_the_window_still_succeeds(
     clock: FakeTime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    unclear = product_order(1, "ADMIN_CANCEL", "ADMIN_CANCELING", "PAYED", block="none",
-                            requested=0)  # fmt: skip
+    unclear = product_order(
+        1, "ADMIN_CANCEL", "ADMIN_CANCELING", "PAYED", block="none", requested=0
+    )
     normal = product_order(2, "CANCEL", "CANCEL_REQUEST", "PAYED", block="current")
     fake = FakeNaver(clock=clock, product_orders=[unclear, normal])
     source = naver_source(fake, clock)
