@@ -231,7 +231,7 @@ def _finish(
             f"accept_{row.state.value.lower()}",
             row.by,
             now,
-            detail=row.error,
+            params={"detail": row.error} if row.error else None,
         )
         uow.outbox.enqueue([update_alert(TargetKind.RESULT, result_id, revision), note], now)
 

@@ -5,6 +5,7 @@ core.reconcile in the same transaction."""
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -63,6 +64,9 @@ class _Batch:
     new: dict[ClaimKey, CancelResult] = field(default_factory=dict)
     updated: dict[ClaimKey, CancelResult] = field(default_factory=dict)
     withdrawn: list[CancelResult] = field(default_factory=list)  # cancels just withdrawn
+    # Stored results as they were before this batch changed them (their threads say what
+    # changed, issue 18).
+    before: dict[int, CancelResult] = field(default_factory=dict)
     stats: ApplyStats = field(default_factory=ApplyStats)
 
     def written(self) -> list[CancelResult]:
@@ -102,6 +106,7 @@ def apply_batch(uow: UnitOfWork, claims: Sequence[Claim], now: datetime) -> Appl
         held=matched,
         # Results without an order are alerted as they are (SPEC §4).
         also=[r for r in written if not r.management_no],
+        before=batch.before,
     )
     batch.stats.changed_ids = [_id(r) for r in written]
     return batch.stats
@@ -123,6 +128,7 @@ def _add(
 def _refresh(batch: _Batch, result: CancelResult, claim: Claim, now: datetime) -> None:
     """Rule 10: the same claim seen again updates the result only where its data changed."""
     was_withdrawn = result.claim_state is ClaimState.WITHDRAWN
+    stored = copy.copy(result)
     if not _changed(result, claim, now):
         if claim.key not in batch.new:
             batch.stats.unchanged += 1
@@ -130,6 +136,8 @@ def _refresh(batch: _Batch, result: CancelResult, claim: Claim, now: datetime) -
     if claim.key not in batch.new and claim.key not in batch.updated:
         batch.updated[claim.key] = result
         batch.stats.updated += 1
+        if result.id is not None:
+            batch.before[result.id] = stored
     if result.claim_state is ClaimState.WITHDRAWN and not was_withdrawn:
         batch.withdrawn.append(result)
 

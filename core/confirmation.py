@@ -11,7 +11,7 @@ from enum import StrEnum
 from core import reconcile
 from core.errors import NotFound
 from core.oms_events import OmsEvent, oms_event
-from core.outbox import thread_note, update_alert
+from core.outbox import refresh_home, thread_note, update_alert
 from core.ports import UnitOfWork
 from core.queries import CancelFilter
 from core.results import (
@@ -151,6 +151,10 @@ def _record(
     items = [update_alert(target, i, f"{note}:{now.isoformat()}") for i in changed]
     if thread_notes:
         items += [thread_note(target, i, note, actor, now) for i in changed]
+    if target is TargetKind.RESULT and changed:
+        # Whoever took these cases sees them leave (or come back to) their own list.
+        holders = set(uow.cases.holders(changed).values())
+        items += [refresh_home(user, now) for user in sorted(holders)]
     uow.outbox.enqueue(items, now)
     if uow.oms_events:
         kind = {

@@ -5,6 +5,7 @@ is settled again by core.reconcile, in the same transaction."""
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from core.errors import InvalidInput
 from core.oms_events import OmsEvent, oms_event
 from core.orders import Order, OrderStatus
 from core.ports import UnitOfWork
-from core.results import CsHistoryEntry
+from core.results import CancelResult, CsHistoryEntry
 from core.transactions import in_transaction
 
 CSV_FORCE_HINT = (
@@ -121,9 +122,12 @@ def _import(
     uow.orders.update(updates, now)
     outcome.created, outcome.updated = len(creates), len(updates)
     _record_moves(uow, moves, forced, now)
-    outcome.matched = _match_late_claims(uow, [*creates, *updates], now)
+    before: dict[int, CancelResult] = {}
+    outcome.matched = _match_late_claims(uow, [*creates, *updates], now, before)
     numbers = resettle | _numbers_of(uow, outcome.matched)
-    settled = reconcile.settle(uow, numbers, now, attached=outcome.matched)
+    settled = reconcile.settle(
+        uow, numbers, now, attached=outcome.matched, before=before, created=()
+    )
     outcome.settled = [r.id for r in settled.results if r.id is not None]
     return outcome
 
@@ -157,9 +161,12 @@ def _record_moves(
         uow.outbox.enqueue(events, now)
 
 
-def _match_late_claims(uow: UnitOfWork, orders: Sequence[Order], now: datetime) -> list[int]:
+def _match_late_claims(
+    uow: UnitOfWork, orders: Sequence[Order], now: datetime, before: dict[int, CancelResult]
+) -> list[int]:
     """Rule 13: unmatched results that name these orders are matched now (never guessing
-    between several candidate lines). Returns the ids of the results matched."""
+    between several candidate lines). Returns the ids of the results matched; `before`
+    gets each as it was (its alert's thread says what changed)."""
     waiting = uow.results.unmatched_for(orders)
     if not waiting:
         return []
@@ -169,6 +176,8 @@ def _match_late_claims(uow: UnitOfWork, orders: Sequence[Order], now: datetime) 
         order = rules.match_order(result, candidates)
         if order is None:
             continue
+        if result.id is not None:
+            before[result.id] = copy.copy(result)
         result.management_no = order.management_no
         result.unmatched = False
         result.updated_at = now

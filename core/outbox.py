@@ -3,6 +3,7 @@ transaction as the change that caused it, delivered later with retries."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +19,7 @@ class OutboxKind(StrEnum):
     THREAD_NOTE = "thread_note"  # a confirm / undo recorded under the alert
     DIGEST = "digest"  # the daily digest (one per day, not one per replica)
     WEBHOOK = "webhook"  # an event for the order system
+    REFRESH_HOME = "refresh_home"  # a person's App Home, after their own items changed
 
 
 # What the Slack side delivers; the rest (WEBHOOK) goes to the order system.
@@ -26,6 +28,7 @@ SLACK_KINDS = (
     OutboxKind.UPDATE_ALERT,
     OutboxKind.THREAD_NOTE,
     OutboxKind.DIGEST,
+    OutboxKind.REFRESH_HOME,
 )
 
 
@@ -60,16 +63,32 @@ def update_alert(target: TargetKind, target_id: int, revision: str) -> OutboxIte
 
 
 def thread_note(
-    target: TargetKind, target_id: int, text_key: str, actor: str, at: datetime, detail: str = ""
+    target: TargetKind,
+    target_id: int,
+    text_key: str,
+    actor: str,
+    at: datetime,
+    *,
+    params: Mapping[str, Any] | None = None,
+    dedupe_key: str | None = None,
 ) -> OutboxItem:
-    """A reply under the target's alert; `detail` is shown with it (e.g. an error)."""
-    payload = {"text_key": text_key, "actor": actor, "at": at.isoformat()}
-    if detail:
-        payload["detail"] = detail
+    """A reply under the target's alert. `params` (JSON values) fill the text in;
+    `dedupe_key` replaces the default one (per key and time) where "once" means more,
+    e.g. one escalation per target whoever queues it."""
+    payload: dict[str, Any] = {"text_key": text_key, "actor": actor, "at": at.isoformat()}
+    if params:
+        payload["params"] = dict(params)
     return OutboxItem(
         OutboxKind.THREAD_NOTE,
         target,
         target_id,
-        f"note:{target.value}:{target_id}:{text_key}:{at.isoformat()}",
+        dedupe_key or f"note:{target.value}:{target_id}:{text_key}:{at.isoformat()}",
         payload,
+    )
+
+
+def refresh_home(user: str, at: datetime) -> OutboxItem:
+    """Publish `user`'s App Home again: something on their personal list changed."""
+    return OutboxItem(
+        OutboxKind.REFRESH_HOME, None, None, f"home:{user}:{at.isoformat()}", {"user": user}
     )

@@ -186,11 +186,13 @@ class ResultRepository(Protocol):
 
     def matching_unconfirmed_ids(self, flt: CancelFilter, max_id: int) -> list[int]: ...
 
-    def unconfirmed_summary(self) -> list[SummaryRow]: ...
+    def unconfirmed_summary(self) -> list[SummaryRow]:
+        """Unconfirmed results that are not snoozed, grouped as App Home counts them."""
+        ...
 
     def stale_unconfirmed(self, cutoff: datetime, limit: int) -> tuple[list[CancelResult], int]:
-        """Unconfirmed after-shipping results created before `cutoff`: the oldest `limit`
-        and how many there are."""
+        """Unconfirmed, unsnoozed after-shipping results created before `cutoff`: the
+        oldest `limit` and how many there are."""
         ...
 
 
@@ -371,6 +373,62 @@ class QuarantineRepository(Protocol):
     def count_by_account(self) -> dict[str, int]: ...
 
 
+class CaseRepository(Protocol):
+    """A person's hands on a result (issue 18): who took it, and snoozes. Every write is
+    conditional, so two people clicking at once (on two replicas) change it once."""
+
+    def take(self, result_id: int, user: str, at: datetime, *, previous: str | None = None) -> bool:
+        """Give the result to `user` if nobody holds it (or, with `previous`, if that
+        person still does: a take over). Whether it changed."""
+        ...
+
+    def release(self, result_id: int, user: str) -> bool:
+        """Let go of the result if `user` holds it. Whether it changed."""
+        ...
+
+    def snooze(self, result_id: int, until: datetime, by: str) -> bool:
+        """Snooze an unconfirmed result until `until` (a later snooze replaces it)."""
+        ...
+
+    def due_snoozes(self, now: datetime, limit: int) -> list[CancelResult]:
+        """Snoozed results whose time has come, soonest first."""
+        ...
+
+    def wake(self, result_id: int, now: datetime) -> bool:
+        """End the result's snooze if its time has come. Whether it changed (only one of
+        several replicas waking it at once gets True)."""
+        ...
+
+    def taken_by(self, user: str, limit: int) -> tuple[list[CancelResult], int]:
+        """Unconfirmed results `user` took, newest first (at most `limit`), and how many."""
+        ...
+
+    def snoozed_by(self, user: str, limit: int) -> tuple[list[CancelResult], int]:
+        """Results `user` snoozed that are still snoozed, soonest back first, and how many."""
+        ...
+
+    def holders(self, result_ids: Collection[int]) -> dict[int, str]:
+        """Who holds each of these results (ids nobody holds are left out)."""
+        ...
+
+    def unmatched_notes(self, result_ids: Collection[int]) -> list[CsHistoryEntry]:
+        """Notes on results that had no order when written (no management number)."""
+        ...
+
+
+class EscalationRepository(Protocol):
+    """Which alerts were escalated to the team's user group (issue 18), once each."""
+
+    def due(self, cutoff: datetime, limit: int) -> list[tuple[TargetKind, int]]:
+        """Not yet escalated and waiting since before `cutoff`: open withdrawals, and
+        unconfirmed, unsnoozed results after shipping. Oldest first."""
+        ...
+
+    def record(self, targets: Collection[tuple[TargetKind, int]], at: datetime) -> None:
+        """Mark them escalated; one already marked stays as it was."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls everything back.
 
@@ -395,6 +453,8 @@ class UnitOfWork(Protocol):
     actions: ActionRepository
     quarantine: QuarantineRepository
     pace: PaceRepository
+    cases: CaseRepository
+    escalations: EscalationRepository
 
     def read_only(self) -> Self:
         """This unit of work, made read-only; call before entering it."""

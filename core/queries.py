@@ -18,15 +18,17 @@ T = TypeVar("T")
 USAGE = (
     "market:coupang,naver · phase:after|before|all · status:received|invoiced|shipped · "
     "type:cancel|return · confirmed:no|yes|all · state:requested|completed|withdrawn · "
-    "partial · unmatched · from:YYYY-MM-DD · to:YYYY-MM-DD · order:<관리번호 or 주문번호> · "
-    "배송후 배송전 접수 송장 배송 취소 반품 미확인 확인 전체 부분취소 미매칭 "
+    "partial · unmatched · snoozed:yes|no|all · from:YYYY-MM-DD · to:YYYY-MM-DD · "
+    "order:<관리번호 or 주문번호> · "
+    "배송후 배송전 접수 송장 배송 취소 반품 미확인 확인 전체 부분취소 미매칭 미룸 "
     "쿠팡 네이버 11번가 지마켓 옥션"
 )
 
 
 @dataclass(frozen=True)
 class CancelFilter:
-    """Which cancel results to show. The default is SPEC rule 9: after shipping, unconfirmed."""
+    """Which cancel results to show. The default is SPEC rule 9: after shipping, unconfirmed
+    (and not snoozed: a snoozed result leaves the lists until its time, issue 18)."""
 
     marketplaces: frozenset[str] = frozenset()
     phase: Phase | None = Phase.AFTER_SHIPPING
@@ -39,6 +41,8 @@ class CancelFilter:
     date_from: date | None = None
     date_to: date | None = None
     order: str | None = None
+    # False: not snoozed now (the default), True: only snoozed ones, None: either.
+    snoozed: bool | None = False
 
     def claimed_range(self, tz: tzinfo) -> tuple[datetime | None, datetime | None]:
         """[start, end) in UTC for the local-date bounds (the `to` day is included)."""
@@ -63,6 +67,8 @@ class CancelFilter:
         if self.types:
             out.append("type:" + ",".join(sorted(t.value.lower() for t in self.types)))
         out.append("confirmed:" + {None: "all", True: "yes", False: "no"}[self.confirmed])
+        if self.snoozed is not False:  # the default goes unsaid, as it always did
+            out.append("snoozed:" + ("yes" if self.snoozed else "all"))
         if self.states:
             out.append("state:" + ",".join(sorted(s.value.lower() for s in self.states)))
         if self.partial:
@@ -115,6 +121,8 @@ _STATES = {s.value.lower(): s for s in ClaimState} | {
     "철회": ClaimState.WITHDRAWN,
 }
 _CONFIRMED = {"no": False, "yes": True, "all": None, "미확인": False, "확인": True, "전체": None}
+_SNOOZED = {"no": False, "yes": True, "all": None}
+SNOOZED_WORDS = ("snoozed", "미룸")  # = snoozed:yes
 _MARKETS = {m.value: m.value for m in Marketplace} | {
     k: v.value for k, v in MARKETPLACE_KOREAN.items()
 }
@@ -187,7 +195,9 @@ def _apply_word(f: CancelFilter, word: str) -> CancelFilter:
     if lower in ("unmatched", "미매칭"):
         return replace(f, unmatched=True)
     if lower in ("all", "전체"):
-        return replace(f, phase=None, confirmed=None)
+        return replace(f, phase=None, confirmed=None, snoozed=None)
+    if lower in SNOOZED_WORDS:
+        return replace(f, snoozed=True)
     if word in _PHASES_KO:
         return replace(f, phase=_PHASES_KO[word])
     if word in ("접수", "송장", "배송"):
@@ -215,6 +225,8 @@ def _apply_word(f: CancelFilter, word: str) -> CancelFilter:
         return replace(f, confirmed=_one_of(word, key, value, _CONFIRMED))
     if key == "state":
         return replace(f, states=f.states | _many(word, key, value, _STATES))
+    if key == "snoozed":
+        return replace(f, snoozed=_one_of(word, key, value, _SNOOZED))
     if key == "from":
         return replace(f, date_from=_date(word, value))
     if key == "to":
@@ -233,3 +245,74 @@ def _apply_word(f: CancelFilter, word: str) -> CancelFilter:
             )
         return replace(f, order=value.strip())
     raise _bad(word, "unknown filter word", "unknown_filter_word")
+
+
+# --- the short form: the parser's inverse ---------------------------------------------
+
+# The Korean word people type for each marketplace (the first of its names).
+_MARKET_WORD = {m.value: word for word, m in reversed(list(MARKETPLACE_KOREAN.items()))}
+_TYPE_WORD = {ClaimType.CANCEL: "취소", ClaimType.RETURN: "반품"}
+
+
+def typed_words(flt: CancelFilter, *, korean: bool) -> list[str]:
+    """`flt` as the words one would type (issue 18: the filter modal shows them, so people
+    learn the short form): the Korean words where there are some, else the English
+    `key:value` ones, defaults left out. parse_filter of them gives `flt` back, and so does
+    /cancels (a leading 확인 before filter words is the filter word, not the verb)."""
+
+    def word(ko: str, en: str) -> str:
+        return ko if korean else en
+
+    def joined(key: str, values: Sequence[str]) -> list[str]:
+        return [f"{key}:{','.join(values)}"] if values else []
+
+    words: list[str] = []
+    markets = sorted(flt.marketplaces)
+    if korean:
+        words += [_MARKET_WORD[m] for m in markets if m in _MARKET_WORD]
+        words += joined("market", [m for m in markets if m not in _MARKET_WORD])
+    else:
+        words += joined("market", markets)
+    if flt.phase is None and flt.confirmed is None and flt.snoozed is None:
+        words.append(word("전체", "all"))
+    else:
+        words += _phase_words(flt, korean)
+        if flt.confirmed is not False:
+            words.append(word("확인", "confirmed:yes") if flt.confirmed else "confirmed:all")
+        if flt.snoozed is not False:
+            words.append(word("미룸", "snoozed") if flt.snoozed else "snoozed:all")
+    statuses = sorted(flt.statuses, key=lambda s: s.rank)
+    if korean:
+        words += [s.korean for s in statuses]
+        words += [_TYPE_WORD[k] for k in sorted(flt.types)]
+    else:
+        words += joined("status", [s.value.lower() for s in statuses])
+        words += joined("type", [k.value.lower() for k in sorted(flt.types)])
+    words += joined("state", sorted(s.value.lower() for s in flt.states))
+    if flt.partial:
+        words.append(word("부분취소", "partial"))
+    if flt.unmatched:
+        words.append(word("미매칭", "unmatched"))
+    if flt.date_from:
+        words.append(f"from:{flt.date_from.isoformat()}")
+    if flt.date_to:
+        words.append(f"to:{flt.date_to.isoformat()}")
+    if flt.order:
+        words.append(f"order:{flt.order}")
+    return words
+
+
+def _phase_words(flt: CancelFilter, korean: bool) -> list[str]:
+    before = "배송전" if korean else "phase:before"
+    if flt.statuses:
+        # An order status says the phase, unless one is named (see parse_filter).
+        if flt.phase is None:
+            return []
+        return (
+            [("배송후" if korean else "phase:after")]
+            if flt.phase is Phase.AFTER_SHIPPING
+            else [before]
+        )
+    if flt.phase is Phase.AFTER_SHIPPING:
+        return []
+    return [before] if flt.phase is Phase.BEFORE_SHIPPING else ["phase:all"]

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from core import rules
+from core.changes import change_note, result_changes
 from core.claims import ClaimState
 from core.oms_events import OmsEvent, oms_event
 from core.orders import Order, Phase
@@ -347,6 +348,8 @@ def settle(
     locked: Mapping[str, Order] | None = None,
     held: Sequence[CancelResult] = (),
     also: Sequence[CancelResult] = (),
+    before: Mapping[int, CancelResult] | None = None,
+    created: Collection[int] | None = None,
 ) -> Settled:
     """Plan and write every order named, inside the caller's unit of work.
 
@@ -354,11 +357,17 @@ def settle(
     changed (a claim's new state or quantity), whose alerts need updating too; `locked`:
     orders the caller already read and locked in this unit of work, and `held`: results it
     just wrote (neither is read again); `also`: results on no order whose alerts follow
-    them too (one outbox write for the whole batch)."""
+    them too (one outbox write for the whole batch); `before`: the caller's results as
+    they were before it changed them, so a posted alert's thread can say what changed;
+    `created`: the results that were just created, so have no alert yet (by default the
+    attached ones: an order that arrives late attaches results that may have one)."""
     numbers = sorted(set(management_nos))
     done = Settled()
+    created = attached if created is None else created
     if not numbers:
-        uow.outbox.enqueue(alerts_for(uow, also, created=attached, now=now), now)
+        uow.outbox.enqueue(
+            alerts_for(uow, also, created=created, now=now, before=before or {}), now
+        )
         return done
     locked = locked or {}
     orders = {no: locked[no] for no in numbers if no in locked}
@@ -392,7 +401,16 @@ def settle(
         for stored in by_order[no]
         if stored.id in changed or stored.id in touched or stored.id in attached
     ]
-    items += alerts_for(uow, [*follow, *also], created=attached, now=now)
+    # What each result was before this change: as stored when only the plan changed it,
+    # as the caller had it when the caller changed it (its `held` copies carry the change).
+    was: dict[int, CancelResult] = {
+        r.id: r
+        for no in orders
+        for r in by_order[no]
+        if r.id is not None and r.id in changed and r.id not in mine
+    }
+    was.update(before or {})
+    items += alerts_for(uow, [*follow, *also], created=created, now=now, before=was)
     uow.outbox.enqueue(items, now)
     done.results = list(changed.values())
     for p in plans:
@@ -401,14 +419,25 @@ def settle(
 
 
 def alerts_for(
-    uow: UnitOfWork, results: Sequence[CancelResult], *, created: Collection[int], now: datetime
+    uow: UnitOfWork,
+    results: Sequence[CancelResult],
+    *,
+    created: Collection[int],
+    now: datetime,
+    before: Mapping[int, CancelResult] | None = None,
 ) -> list[OutboxItem]:
     """Results' channel alerts follow them: posted once they want one (SPEC §4), and a
-    posted one is updated in place when its result changed."""
+    posted one is updated in place when its result changed, with a thread reply saying
+    what changed when `before` tells (issue 18)."""
     ids = [_rid(r) for r in results]
     posted = uow.alerts.posted(TargetKind.RESULT, [i for i in ids if i not in created])
     items = [post_alert(TargetKind.RESULT, _rid(r)) for r in results if wants_alert(uow, r)]
     items += [update_alert(TargetKind.RESULT, i, now.isoformat()) for i in ids if i in posted]
+    was = before or {}
+    for result in results:
+        old = was.get(result_id := _rid(result))
+        if result_id in posted and old is not None and (said := result_changes(old, result)):
+            items.append(change_note(result_id, said, now))
     return items
 
 

@@ -68,6 +68,12 @@ _SUPERSEDED_KOREAN = {
 class ConfirmAction(StrEnum):
     CONFIRM = "CONFIRM"
     UNCONFIRM = "UNCONFIRM"
+    # A person's hands on a result (issue 18): audit events like a confirmation.
+    TAKE = "TAKE"  # "I'm on it"
+    RELEASE = "RELEASE"  # let it go again
+    TAKE_OVER = "TAKE_OVER"  # took it from whoever held it
+    SNOOZE = "SNOOZE"  # out of the lists until a time
+    WAKE = "WAKE"  # the snooze ended (by cancelbot)
 
 
 class TargetKind(StrEnum):
@@ -109,6 +115,12 @@ class CancelResult:
     id: int | None = None
     confirmed_by: str | None = None
     confirmed_at: datetime | None = None
+    # Who took the case and since when, and a snooze (issue 18). Like the confirmation,
+    # these have their own conditional writes (core.cases), never a claim's update.
+    taken_by: str | None = None
+    taken_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    snoozed_by: str | None = None
 
     @property
     def key(self) -> ClaimKey:
@@ -125,6 +137,11 @@ class CancelResult:
     @property
     def confirmed(self) -> bool:
         return self.confirmed_by is not None
+
+    @property
+    def snoozed(self) -> bool:
+        """Out of the default view and the digest until `snoozed_until` (then woken)."""
+        return self.snoozed_until is not None
 
 
 @dataclass

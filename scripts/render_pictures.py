@@ -1,6 +1,7 @@
 """Regenerate the README's pictures from the real Block Kit builders.
 
-Runs the sandbox through a throwaway database, builds the channel alert and the /cancels
+Runs the sandbox through a throwaway database, builds the channel alert, the alert of a
+case somebody took (with its thread: a note, a take over, an escalation) and the /cancels
 view with the same builders Slack gets, renders them as Slack-like HTML and screenshots
 them with headless Chromium (Debian's `chromium` package, with fonts-noto-cjk for Hangul):
 
@@ -28,10 +29,16 @@ from bot.runtime.config import default_config
 from bot.slack.blocks.alert import build_alert
 from bot.slack.blocks.cancels_common import PAGE_SIZE
 from bot.slack.blocks.results_page import build_results_page
-from core import read_models
+from bot.slack.blocks.thread_notes import thread_text
+from core import cases, read_models
+from core.outbox import thread_note
 from core.queries import CancelFilter
+from core.results import TargetKind
 
 TZ = ZoneInfo("Asia/Seoul")
+OMS = "https://oms.example.com/orders/{management_no}"
+# People in the pictures: Slack shows a mention as the person's name.
+PEOPLE = {"U0AGENT01": "김지은", "U0OTHER02": "박민수", "S0CSTEAM1": "cs-team"}
 EMOJI = {
     ":red_circle:": "🔴",
     ":warning:": "⚠️",
@@ -54,21 +61,36 @@ body { font-family: 'Noto Sans CJK KR', 'Noto Sans', 'Noto Color Emoji', sans-se
 h3 { font-size: 17px; margin: 6px 0 4px; }
 .fields { display: grid; grid-template-columns: 1fr 1fr; gap: 6px 16px; margin: 6px 0; }
 .ctx { color: #616061; font-size: 13px; margin: 4px 0; }
-.actions { display: flex; gap: 8px; margin: 8px 0; flex-wrap: wrap; }
+.actions { display: flex; gap: 8px; margin: 8px 0; flex-wrap: wrap; align-items: flex-start; }
 .btn { border: 1px solid #bbb; border-radius: 4px; padding: 3px 12px; font-weight: 700;
        font-size: 13px; background: #fff; } .primary { background: #007a5a; color: #fff;
        border-color: #007a5a; } .danger { background: #e01e5a; color: #fff; }
 hr { border: none; border-top: 1px solid #ddd; } code { background: #f4f4f4; padding: 0 3px; }
 .cb { display: block; margin: 2px 0; font-size: 14px; }
+.more { position: relative; } .more .entry { display: none; }
+.open .more { display: inline-block; } .open .more .entry { display: block; font-size: 13px;
+  padding: 3px 10px; background: #fff; border-left: 1px solid #ddd; border-right: 1px solid #ddd; }
+.open .more .entry:first-of-type { border-top: 1px solid #ddd; margin-top: 4px; }
+.open .more .entry:last-child { border-bottom: 1px solid #ddd; }
+.thread { margin: 6px 0 0 46px; padding: 6px 10px; border-left: 3px solid #e8e8e8;
+          font-size: 14px; color: #1d1c1d; }
+.thread div { margin: 4px 0; }
 """
 
 
 def mrkdwn(text: str) -> str:
     for code, emoji in EMOJI.items():
         text = text.replace(code, emoji)
+    # A Slack date token shows the viewer's own time; its fallback is the team's.
+    text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", text)
+    text = re.sub(r"<!subteam\^(\w+)>", lambda m: f"<@{m.group(1)}>", text)
     out = html.escape(html.unescape(text), quote=False)
     out = re.sub(r"&lt;(https?://[^|&]+)\|([^&]+)&gt;", r'<a href="\1">\2</a>', out)
-    out = re.sub(r"&lt;@(\w+)&gt;", r'<b style="color:#1264a3">@\1</b>', out)
+    out = re.sub(
+        r"&lt;@(\w+)&gt;",
+        lambda m: f'<b style="color:#1264a3">@{PEOPLE.get(m.group(1), m.group(1))}</b>',
+        out,
+    )
     out = re.sub(r"\*([^*\n]+)\*", r"<b>\1</b>", out)
     out = re.sub(r"`([^`\n]+)`", r"<code>\1</code>", out)
     out = re.sub(r"(?<![\w])_([^_\n]+)_(?![\w])", r"<i>\1</i>", out)
@@ -113,9 +135,16 @@ def render_blocks(blocks: list[dict[str, Any]]) -> str:
             items = []
             for e in b.get("elements", []):
                 if e.get("type") == "button":
+                    link = " ↗" if e.get("url") else ""
                     items.append(
-                        f'<span class="btn {e.get("style", "")}">{text(e.get("text"))}</span>'
+                        f'<span class="btn {e.get("style", "")}">{text(e.get("text"))}{link}</span>'
                     )
+                elif e.get("type") == "overflow":
+                    entries = "".join(
+                        f'<div class="entry">{text(o.get("text"))}</div>'
+                        for o in e.get("options", [])
+                    )
+                    items.append(f'<span class="more"><span class="btn">⋯</span>{entries}</span>')
                 elif e.get("type") == "checkboxes":
                     boxes = [
                         f'<label class="cb">☐ {text(o.get("text"))}</label>'
@@ -126,15 +155,66 @@ def render_blocks(blocks: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def page(blocks: list[dict[str, Any]], *, ephemeral: bool = False) -> str:
+def page(
+    blocks: list[dict[str, Any]],
+    *,
+    ephemeral: bool = False,
+    thread: list[str] | None = None,
+    menu_open: bool = False,
+) -> str:
     note = '<div class="ctx">👁 Only visible to you</div>' if ephemeral else ""
+    replies = ""
+    if thread:
+        replies = '<div class="thread">' + "".join(f"<div>{mrkdwn(r)}</div>" for r in thread)
+        replies += "</div>"
+    opened = ' class="open"' if menu_open else ""
     return (
-        f"<html><head><meta charset='utf-8'><style>{CSS}</style></head><body>"
+        f"<html><head><meta charset='utf-8'><style>{CSS}</style></head><body{opened}>"
         f'<div class="msg"><div class="avatar">cb</div><div class="body">'
         f'<span class="name">cancelbot</span><span class="app">APP</span>'
         f'<span class="time">오후 2:48</span>{note}{render_blocks(blocks)}'
-        "</div></div></body></html>"
+        f"</div></div>{replies}</body></html>"
     )
+
+
+def case_picture(deps: Any, locale: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """An alert somebody took (Open in OMS configured), and its thread: a note, a take
+    over, an escalation, from the real use cases and builders."""
+    shipped = read_models.list_results(deps.make_uow, CancelFilter()).items
+    result = next(r for r in shipped if r.management_no and not r.partial)
+    rid = result.id
+    assert rid is not None
+    now = deps.clock.now()
+    cases.take(deps.make_uow, rid, "U0AGENT01", now)
+    cases.add_note(deps.make_uow, rid, "U0AGENT01", "고객과 통화: 수거 요청 접수, 회수 예정", now)
+    cases.take_over(deps.make_uow, rid, "U0OTHER02", now)
+    [taken] = read_models.list_results(
+        deps.make_uow, CancelFilter(order=result.management_no)
+    ).items
+    blocks, _ = build_alert(taken, locale=locale, tz=TZ, oms_order_url=OMS)
+    notes = [
+        thread_note(
+            TargetKind.RESULT,
+            rid,
+            "note",
+            "U0AGENT01",
+            now,
+            params={"text": "고객과 통화: 수거 요청 접수, 회수 예정"},
+        ),
+        thread_note(
+            TargetKind.RESULT, rid, "taken_over", "U0OTHER02", now, params={"previous": "U0AGENT01"}
+        ),
+        thread_note(
+            TargetKind.RESULT,
+            rid,
+            "escalated",
+            "cancelbot",
+            now,
+            params={"usergroup": "S0CSTEAM1", "minutes": 120},
+        ),
+    ]
+    thread = [thread_text(n.payload, TargetKind.RESULT, locale=locale, tz=TZ) for n in notes]
+    return blocks, thread
 
 
 def screenshot(chromium: str, html_text: str, out: Path, height: int) -> None:
@@ -190,11 +270,14 @@ def main() -> None:
         deps = build(url, TZ)
         jobs.sync_all(deps, default_config())
         results = read_models.list_results(deps.make_uow, CancelFilter(partial=True)).items
-        blocks, _ = build_alert(results[0], locale=args.locale, tz=TZ)
-        screenshot(chromium, page(blocks), out / "alert.png", 430)
+        blocks, _ = build_alert(results[0], locale=args.locale, tz=TZ, oms_order_url=OMS)
+        screenshot(chromium, page(blocks), out / "alert.png", 450)
         print(f"wrote {out / 'alert.png'}")
+        blocks, thread = case_picture(deps, args.locale)
+        screenshot(chromium, page(blocks, thread=thread, menu_open=True), out / "case.png", 740)
+        print(f"wrote {out / 'case.png'}")
         view = cancels_blocks(deps, args.locale)
-        screenshot(chromium, page(view, ephemeral=True), out / "cancels.png", 1010)
+        screenshot(chromium, page(view, ephemeral=True), out / "cancels.png", 1060)
         print(f"wrote {out / 'cancels.png'}")
         deps.close()
 

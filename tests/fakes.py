@@ -85,6 +85,7 @@ class FakeStore:
     actions: dict[tuple[str, str, str, str], MarketplaceAction] = field(default_factory=dict)
     quarantine: dict[QuarantineKey, QuarantinedRecord] = field(default_factory=dict)
     pace: dict[str, float] = field(default_factory=dict)
+    escalations: dict[tuple[TargetKind, int], datetime] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     commits: int = 0
 
@@ -106,6 +107,7 @@ def result_matches(r: CancelResult, flt: CancelFilter, tz: tzinfo, max_id: int |
         not flt.order
         or bool({r.management_no, r.marketplace_order_id} & set(flt.order_variants())),
         max_id is None or (r.id or 0) <= max_id,
+        flt.snoozed is None or r.snoozed is flt.snoozed,
     ]
     return all(checks)
 
@@ -191,9 +193,15 @@ class FakeResults:
         for r in results:
             assert r.id is not None
             stored = self.data[r.id]
-            # The confirmation has its own conditional writes, as in SQL.
+            # The confirmation and the case have their own conditional writes, as in SQL.
             self.data[r.id] = replace(
-                r, confirmed_by=stored.confirmed_by, confirmed_at=stored.confirmed_at
+                r,
+                confirmed_by=stored.confirmed_by,
+                confirmed_at=stored.confirmed_at,
+                taken_by=stored.taken_by,
+                taken_at=stored.taken_at,
+                snoozed_until=stored.snoozed_until,
+                snoozed_by=stored.snoozed_by,
             )
 
     def clear_confirmations(self, ids: Collection[int]) -> None:
@@ -280,7 +288,7 @@ class FakeResults:
                 r.phase is Phase.AFTER_SHIPPING,
             )
             for r in self.data.values()
-            if not r.confirmed
+            if not r.confirmed and not r.snoozed
         )
         return [SummaryRow(*key, count=n) for key, n in groups.items()]
 
@@ -289,7 +297,10 @@ class FakeResults:
             (
                 r
                 for r in self.data.values()
-                if not r.confirmed and r.phase is Phase.AFTER_SHIPPING and r.created_at < cutoff
+                if not r.confirmed
+                and not r.snoozed
+                and r.phase is Phase.AFTER_SHIPPING
+                and r.created_at < cutoff
             ),
             key=lambda r: (r.created_at, r.id or 0),
         )
@@ -666,6 +677,110 @@ class FakePace:
         self.data[key] = max(self.data.get(key, until), until)
 
 
+class FakeCases:
+    """core.ports.CaseRepository over the results: conditional writes, as in SQL."""
+
+    def __init__(self, results: dict[int, CancelResult], history: list[CsHistoryEntry]) -> None:
+        self.results = results
+        self.history = history
+
+    def take(self, result_id: int, user: str, at: datetime, *, previous: str | None = None) -> bool:
+        result = self.results.get(result_id)
+        if result is None or result.taken_by != previous:
+            return False
+        result.taken_by, result.taken_at = user, at
+        return True
+
+    def release(self, result_id: int, user: str) -> bool:
+        result = self.results.get(result_id)
+        if result is None or result.taken_by != user:
+            return False
+        result.taken_by = result.taken_at = None
+        return True
+
+    def snooze(self, result_id: int, until: datetime, by: str) -> bool:
+        result = self.results.get(result_id)
+        if result is None or result.confirmed:
+            return False
+        result.snoozed_until, result.snoozed_by = until, by
+        return True
+
+    def due_snoozes(self, now: datetime, limit: int) -> list[CancelResult]:
+        due = [
+            r
+            for r in self.results.values()
+            if r.snoozed_until is not None and r.snoozed_until <= now
+        ]
+        due.sort(key=lambda r: (r.snoozed_until or now, r.id or 0))
+        return [_copy(r) for r in due[:limit]]
+
+    def wake(self, result_id: int, now: datetime) -> bool:
+        result = self.results.get(result_id)
+        if result is None or result.snoozed_until is None or result.snoozed_until > now:
+            return False
+        result.snoozed_until = result.snoozed_by = None
+        return True
+
+    def taken_by(self, user: str, limit: int) -> tuple[list[CancelResult], int]:
+        found = sorted(
+            (r for r in self.results.values() if r.taken_by == user and not r.confirmed),
+            key=lambda r: (r.taken_at or datetime.min.replace(tzinfo=UTC), r.id or 0),
+            reverse=True,
+        )
+        return [_copy(r) for r in found[:limit]], len(found)
+
+    def snoozed_by(self, user: str, limit: int) -> tuple[list[CancelResult], int]:
+        found = sorted(
+            (r for r in self.results.values() if r.snoozed_by == user and r.snoozed),
+            key=lambda r: (r.snoozed_until or datetime.max.replace(tzinfo=UTC), r.id or 0),
+        )
+        return [_copy(r) for r in found[:limit]], len(found)
+
+    def holders(self, result_ids: Collection[int]) -> dict[int, str]:
+        return {
+            i: holder
+            for i in result_ids
+            if i in self.results and (holder := self.results[i].taken_by) is not None
+        }
+
+    def unmatched_notes(self, result_ids: Collection[int]) -> list[CsHistoryEntry]:
+        wanted = set(result_ids)
+        return [e for e in self.history if not e.management_no and e.result_id in wanted]
+
+
+class FakeEscalations:
+    def __init__(
+        self,
+        data: dict[tuple[TargetKind, int], datetime],
+        results: dict[int, CancelResult],
+        withdrawals: dict[int, Withdrawal],
+    ) -> None:
+        self.data = data
+        self.results = results
+        self.withdrawals = withdrawals
+
+    def due(self, cutoff: datetime, limit: int) -> list[tuple[TargetKind, int]]:
+        waiting: list[tuple[datetime, TargetKind, int]] = [
+            (w.created_at, TargetKind.WITHDRAWAL, i)
+            for i, w in self.withdrawals.items()
+            if w.state is OPEN and w.created_at < cutoff
+        ]
+        waiting += [
+            (r.created_at, TargetKind.RESULT, i)
+            for i, r in self.results.items()
+            if not r.confirmed
+            and not r.snoozed
+            and r.phase is Phase.AFTER_SHIPPING
+            and r.created_at < cutoff
+        ]
+        fresh = sorted(w for w in waiting if (w[1], w[2]) not in self.data)
+        return [(target, target_id) for _, target, target_id in fresh[:limit]]
+
+    def record(self, targets: Collection[tuple[TargetKind, int]], at: datetime) -> None:
+        for target in targets:
+            self.data.setdefault(target, at)
+
+
 class FakeUnitOfWork:
     """core.ports.UnitOfWork over a FakeStore: works on a copy, written back on commit."""
 
@@ -727,6 +842,8 @@ class FakeUnitOfWork:
         self.actions = FakeActions(self.store, w["actions"])
         self.quarantine = FakeQuarantine(self.store, w["quarantine"])
         self.pace = FakePace(w["pace"])
+        self.cases = FakeCases(w["results"], w["history"])
+        self.escalations = FakeEscalations(w["escalations"], w["results"], w["withdrawals"])
 
 
 def fake_uow_factory(

@@ -38,6 +38,10 @@ def result_conditions(flt: CancelFilter, tz: tzinfo) -> list[ColumnElement[bool]
     if flt.order:
         variants = flt.order_variants()
         conds.append(or_(R.management_no.in_(variants), R.marketplace_order_id.in_(variants)))
+    if flt.snoozed is True:
+        conds.append(R.snoozed_until.is_not(None))
+    elif flt.snoozed is False:
+        conds.append(R.snoozed_until.is_(None))
     return conds
 
 

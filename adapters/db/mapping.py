@@ -85,11 +85,16 @@ def result_from_row(row: Any) -> CancelResult:
         updated_at=row.updated_at,
         confirmed_by=row.confirmed_by,
         confirmed_at=row.confirmed_at,
+        taken_by=row.taken_by,
+        taken_at=row.taken_at,
+        snoozed_until=row.snoozed_until,
+        snoozed_by=row.snoozed_by,
     )
 
 
 def result_values(result: CancelResult) -> dict[str, Any]:
-    """Everything but the id and the confirmation, which have their own conditional writes."""
+    """Everything but the id, the confirmation and the case (who took it, its snooze),
+    which have their own conditional writes."""
     return {
         "marketplace": result.marketplace,
         "account": result.account,

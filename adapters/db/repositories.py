@@ -403,7 +403,8 @@ class SqlResultRepository:
 
     def unconfirmed_summary(self) -> list[SummaryRow]:
         cols = (R.category, R.marketplace, R.partial, R.unmatched, R.anomaly, R.phase)
-        stmt = select(*cols, func.count()).where(R.confirmed_by.is_(None)).group_by(*cols)
+        unconfirmed = and_(R.confirmed_by.is_(None), R.snoozed_until.is_(None))
+        stmt = select(*cols, func.count()).where(unconfirmed).group_by(*cols)
         return [
             SummaryRow(
                 category=Category(c),
@@ -420,6 +421,7 @@ class SqlResultRepository:
     def stale_unconfirmed(self, cutoff: datetime, limit: int) -> tuple[list[CancelResult], int]:
         where = and_(
             R.confirmed_by.is_(None),
+            R.snoozed_until.is_(None),  # snoozed: out of the digest until its time
             R.phase == Phase.AFTER_SHIPPING.value,
             R.created_at < cutoff,
         )

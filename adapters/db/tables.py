@@ -71,6 +71,28 @@ class CancelResultRow(Base):
         Index("ix_cancel_results_claimed_at", "claimed_at"),
         Index("ix_cancel_results_management_no", "management_no"),
         Index("ix_cancel_results_marketplace_order_id", "marketplace_order_id"),
+        # Issue 18: the default view leaves snoozed results out; this index holds exactly
+        # what it shows, so counting it reads the index alone.
+        Index(
+            "ix_cancel_results_open",
+            "phase",
+            "claimed_at",
+            sqlite_where=text("confirmed_by IS NULL AND snoozed_until IS NULL"),
+            postgresql_where=text("confirmed_by IS NULL AND snoozed_until IS NULL"),
+        ),
+        # Issue 18: the few results someone took or snoozed, for App Home and the waking.
+        Index(
+            "ix_cancel_results_taken_by",
+            "taken_by",
+            sqlite_where=text("taken_by IS NOT NULL"),
+            postgresql_where=text("taken_by IS NOT NULL"),
+        ),
+        Index(
+            "ix_cancel_results_snoozed_until",
+            "snoozed_until",
+            sqlite_where=text("snoozed_until IS NOT NULL"),
+            postgresql_where=text("snoozed_until IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -99,6 +121,11 @@ class CancelResultRow(Base):
     confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Who took the case since when, and its snooze (issue 18; core.cases).
+    taken_by: Mapped[str | None] = mapped_column(String(128))
+    taken_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
+    snoozed_by: Mapped[str | None] = mapped_column(String(128))
 
 
 class WithdrawalRow(Base):
@@ -267,3 +294,15 @@ class PaceRow(Base):
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     next_at: Mapped[float] = mapped_column(Double)
+
+
+class EscalationRow(Base):
+    """An alert escalated to the team's user group (issue 18): once per target, ever."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("target", "target_id", name="uq_escalations_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(Integer)
+    escalated_at: Mapped[datetime]

@@ -11,6 +11,7 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.db.cases import SqlCaseRepository, SqlEscalationRepository
 from adapters.db.coordination import (
     SqlActionRepository,
     SqlAlertMessageRepository,
@@ -32,6 +33,8 @@ from core.ports import (
     ActionRepository,
     AlertMessageRepository,
     AuditLog,
+    CaseRepository,
+    EscalationRepository,
     HistoryRepository,
     OrderRepository,
     OutboxRepository,
@@ -63,6 +66,8 @@ class SqlAlchemyUnitOfWork:
     actions: ActionRepository
     quarantine: QuarantineRepository
     pace: PaceRepository
+    cases: CaseRepository
+    escalations: EscalationRepository
     session: Session
 
     def __init__(
@@ -108,6 +113,8 @@ class SqlAlchemyUnitOfWork:
         self.actions = SqlActionRepository(self.session)
         self.quarantine = SqlQuarantineRepository(self.session)
         self.pace = SqlPaceRepository(self.session)
+        self.cases = SqlCaseRepository(self.session)
+        self.escalations = SqlEscalationRepository(self.session)
         return self
 
     def __exit__(

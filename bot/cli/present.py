@@ -64,6 +64,9 @@ def result_json(
         "confirmed_by": r.confirmed_by,
         "confirmed_at": iso(r.confirmed_at, tz),
         "marketplace_action": action_json(action, tz) if action else None,
+        # Issue 18: who took the case, and until when it is snoozed.
+        "claimed_by": r.taken_by,
+        "snoozed_until": iso(r.snoozed_until, tz),
     }
 
 

@@ -14,6 +14,8 @@ RESET = "\x1b[0m"
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")  # a Slack date token: its fallback
+_GROUP = re.compile(r"<!subteam\^([A-Z0-9]+)>")
 _EMOJI = {
     ":red_circle:": "🔴",
     ":warning:": "⚠️",
@@ -29,6 +31,8 @@ _EMOJI = {
 def mrkdwn_to_text(text: str, color: bool) -> str:
     text = _LINK.sub(r"\2 (\1)", text)
     text = _MENTION.sub(r"@\1", text)
+    text = _DATE.sub(r"\1", text)
+    text = _GROUP.sub(r"@\1", text)
     for code, emoji in _EMOJI.items():
         text = text.replace(code, emoji)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -89,6 +93,8 @@ def render(
                 elif e.get("type") == "checkboxes":
                     boxes = [f"☐ {_text(o.get('text'), False)}" for o in e.get("options", [])]
                     out.extend(boxes)  # one per line, as Slack stacks them
+                elif e.get("type") == "overflow":
+                    labels.append("[⋯]")  # a menu: its entries show when opened
             line = " ".join(labels)
             if names and own and [f"[{o}]" for o in own] != labels[: len(own)]:
                 line += "  (" + " · ".join(own) + ")"

@@ -114,6 +114,13 @@ def ids(pattern: re.Pattern[str], example: str) -> Check:
     return check
 
 
+def usergroup(value: Any) -> str | None:
+    """One Slack user group id (S…), as the group's page or usergroups.list shows it."""
+    if isinstance(value, str) and _GROUP_ID.fullmatch(value):
+        return None
+    return 'must be a user group id, e.g. "S0123ABCD"'
+
+
 def codes(value: Any) -> str | None:
     if not isinstance(value, list) or len(value) > 50:
         return 'must be a list of result codes, e.g. ["0"]'
@@ -207,7 +214,10 @@ TOP_KEYS: dict[str, Check] = {
     "orders_inbox_rows_per_transaction": whole(100, 100_000),
     "oms_webhook_url": url,
     "oms_webhook_secret_env": env_name,
+    "escalate_usergroup": usergroup,
+    "escalate_after_minutes": whole(1, 7 * 24 * 60),
 }
+DEFAULT_ESCALATE_AFTER_MINUTES = 120
 
 
 class ConfigError(InvalidInput):
@@ -250,6 +260,9 @@ class Config:
     oms_webhook_url: str | None = None
     oms_webhook_secret: str | None = field(default=None, repr=False)
     path: str | None = None
+    # Issue 18: what waits longer than this gets one thread reply mentioning the group.
+    escalate_usergroup: str | None = None
+    escalate_after_minutes: int = DEFAULT_ESCALATE_AFTER_MINUTES
 
     def secrets(self) -> list[str]:
         """Every secret value the configuration read from the environment (to mask in logs)."""
@@ -349,6 +362,8 @@ def parse_config(
         oms_webhook_url=data.get("oms_webhook_url"),
         oms_webhook_secret=webhook_secret,
         path=source,
+        escalate_usergroup=data.get("escalate_usergroup"),
+        escalate_after_minutes=data.get("escalate_after_minutes", DEFAULT_ESCALATE_AFTER_MINUTES),
     )
 
 

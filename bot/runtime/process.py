@@ -43,6 +43,7 @@ from bot.runtime.settings import Settings, SettingsError, load_settings
 from bot.runtime.socket_mode import FIRST_DELAY, PING_INTERVAL, SocketConnection
 from bot.slack.app import create_app
 from bot.slack.client import AUTH_ERRORS, make_client
+from bot.slack.home_view import home_view
 from bot.slack.pacing import SharedSlots, SystemTimer, Timer
 from bot.slack.publisher import Publisher
 from core import dashboard
@@ -204,6 +205,15 @@ class Runtime:
             accept_accounts=config.accept_accounts(),
             # The pace lives in the database: it holds across replicas.
             slots=SharedSlots(deps.make_uow),
+            oms_order_url=config.oms_order_url,
+            home=lambda user: home_view(
+                deps.make_uow,
+                config,
+                locale=settings.locale.value,
+                tz=settings.timezone,
+                now=deps.clock.now(),
+                user=user,
+            ),
         )
         self.scheduler = build_scheduler(
             deps,

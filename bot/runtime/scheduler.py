@@ -5,7 +5,10 @@
 - `outbox`: deliver due outbox items to Slack every few seconds;
 - `digest`: once a day at config.digest_time (local time) enqueue the daily digest;
 - `orders-inbox`: import CSV files dropped in config.orders_inbox (when set);
-- `oms-events`: deliver order-system events to config.oms_webhook_url (when set).
+- `oms-events`: deliver order-system events to config.oms_webhook_url (when set);
+- `snoozes`: end the snoozes whose time has come (issue 18);
+- `escalation`: one thread reply for the user group on what waited too long (when
+  config.escalate_usergroup is set).
 
 Job ids are stable, each job runs at most once at a time and missed runs are coalesced.
 Several replicas may run the same schedule: the account lease (bot.runtime.jobs), the outbox lease
@@ -35,7 +38,7 @@ from bot.runtime.deps import Deps
 from bot.runtime.inbox import process_inbox
 from bot.runtime.logs import bound
 from bot.slack.publisher import Publisher
-from core import dashboard
+from core import cases, dashboard, escalation
 from core.oms_delivery import deliver_oms_events
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,10 @@ OUTBOX_JOB: Final = "outbox"
 DIGEST_JOB: Final = "digest"
 INBOX_JOB: Final = "orders-inbox"
 OMS_JOB: Final = "oms-events"
+SNOOZE_JOB: Final = "snoozes"
+ESCALATION_JOB: Final = "escalation"
+SNOOZE_INTERVAL: Final = 30.0  # seconds: a snooze ends at most this late
+ESCALATION_INTERVAL: Final = 60.0
 INBOX_INTERVAL: Final = 30.0  # seconds
 OMS_INTERVAL: Final = 5.0
 OUTBOX_INTERVAL: Final = 2.0  # seconds
@@ -203,6 +210,32 @@ def build_scheduler(
             id=INBOX_JOB,
             name=INBOX_JOB,
             misfire_grace_time=60,
+            replace_existing=True,
+            **ONCE,
+        )
+    scheduler.add_job(
+        _guarded(SNOOZE_JOB, lambda: cases.wake_snoozes(deps.make_uow, deps.clock.now())),
+        IntervalTrigger(seconds=SNOOZE_INTERVAL, timezone=tz),
+        id=SNOOZE_JOB,
+        name=SNOOZE_JOB,
+        misfire_grace_time=60,
+        replace_existing=True,
+        **ONCE,
+    )
+    if config.escalate_usergroup:
+        group = config.escalate_usergroup
+        after = timedelta(minutes=config.escalate_after_minutes)
+        scheduler.add_job(
+            _guarded(
+                ESCALATION_JOB,
+                lambda: escalation.escalate(
+                    deps.make_uow, deps.clock.now(), usergroup=group, after=after
+                ),
+            ),
+            IntervalTrigger(seconds=ESCALATION_INTERVAL, timezone=tz),
+            id=ESCALATION_JOB,
+            name=ESCALATION_JOB,
+            misfire_grace_time=120,
             replace_existing=True,
             **ONCE,
         )

@@ -33,12 +33,16 @@ def render(
     locale: str,
     tz: ZoneInfo,
     accept_accounts: frozenset[str] = frozenset(),
+    oms_order_url: str | None = None,
 ) -> RenderedAlert:
     """`accept_accounts`: accounts where people accept cancel requests at the marketplace
-    from Slack: their open requests get the button, and an alert of their own."""
+    from Slack: their open requests get the button, and an alert of their own.
+    `oms_order_url` (config) gives matched alerts an "Open in OMS" link."""
     if subject.withdrawal is not None:
         view = subject.withdrawal
-        blocks, text = build_withdrawal_alert(view.withdrawal, view.origin, locale=locale, tz=tz)
+        blocks, text = build_withdrawal_alert(
+            view.withdrawal, view.origin, locale=locale, tz=tz, oms_order_url=oms_order_url
+        )
         # One that no longer applies is not worth a new message; a posted one is updated.
         wanted = view.withdrawal.state is not WithdrawalState.SUPERSEDED
         return RenderedAlert(blocks, text, wanted, subject.message)
@@ -51,7 +55,13 @@ def render(
     changed = result.updated_at if result.updated_at > result.created_at else None
     can_accept = result.account in accept_accounts
     blocks, text = build_alert(
-        result, locale=locale, tz=tz, now=changed, can_accept=can_accept, action=subject.action
+        result,
+        locale=locale,
+        tz=tz,
+        now=changed,
+        can_accept=can_accept,
+        action=subject.action,
+        oms_order_url=oms_order_url,
     )
     wanted = needs_alert(result) or (can_accept and acceptable(result))
     return RenderedAlert(blocks, text, wanted, subject.message)
@@ -65,12 +75,19 @@ def render_alert(
     locale: str,
     tz: ZoneInfo,
     accept_accounts: frozenset[str] = frozenset(),
+    oms_order_url: str | None = None,
 ) -> RenderedAlert | None:
     """The alert of a result or withdrawal as the database has it now; None if it is gone."""
     subject = alert_subject(make_uow, target, target_id)
     if subject is None:
         return None
-    return render(subject, locale=locale, tz=tz, accept_accounts=accept_accounts)
+    return render(
+        subject,
+        locale=locale,
+        tz=tz,
+        accept_accounts=accept_accounts,
+        oms_order_url=oms_order_url,
+    )
 
 
 def alert_metadata(target: TargetKind, target_id: int) -> dict[str, Any]:

@@ -9,14 +9,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.runtime.config import Config
-from bot.slack.blocks.home import AccountHealth, HomeCounts, OmsLink, build_home
-from core import dashboard
+from bot.slack.blocks.home import AccountHealth, HomeCounts, MyCases, OmsLink, build_home
+from core import cases, dashboard
 from core.ports import UnitOfWork
 
 
 def home_view(
-    make_uow: Callable[[], UnitOfWork], config: Config, *, locale: str, tz: ZoneInfo, now: datetime
+    make_uow: Callable[[], UnitOfWork],
+    config: Config,
+    *,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    user: str | None = None,
 ) -> dict[str, Any]:
+    """The Home tab; for `user` (its viewer) their own cases come first (issue 18)."""
+    mine = None
+    if user:
+        own = cases.personal(make_uow, user)
+        mine = MyCases(own.taken, own.taken_total, own.snoozed, own.snoozed_total)
     counts = dashboard.attention(make_uow)
     health = dashboard.health(make_uow)
     accounts = []
@@ -50,4 +61,5 @@ def home_view(
         tz=tz,
         now=now,
         oms=oms,
+        mine=mine,
     )

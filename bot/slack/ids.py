@@ -32,6 +32,36 @@ class ActionId(StrEnum):
     # value = str(Withdrawal.id)
     CANCELS_WITHDRAWAL_CONFIRM = "cancels_withdrawal_confirm"
     CANCELS_WITHDRAWAL_UNCONFIRM = "cancels_withdrawal_unconfirm"
+    # Issue 18, on every alert (a withdrawal's alert acts on the case of its result).
+    # value = str(CancelResult.id)
+    CANCEL_CLAIM = "cancel_claim"  # 🙋 take the case, or let it go
+    CANCEL_TAKEOVER = "cancel_takeover"  # in the ephemeral "X is handling it since …"
+    CANCEL_NOTE = "cancel_note"  # opens CallbackId.CANCEL_NOTE_MODAL
+    # Overflow menu; option values `snooze:<id>:<minutes>`, `snooze:<id>:tomorrow`,
+    # `details:<id>`, `note:<id>`.
+    CANCEL_MORE = "cancel_more"
+    CANCEL_OPEN_OMS = "cancel_open_oms"  # a link button (to oms_order_url): only acked
+    NOTE_TEXT = "note_text"  # the note modal's multiline input
+    # /cancels results page: opens CallbackId.CANCELS_FILTER_MODAL. value = the page state
+    CANCELS_FILTER_OPEN = "cancels_filter_open"
+    # The filter modal's inputs (each in the BlockId of the same name)
+    FILTER_MARKET = "filter_market"
+    FILTER_PHASE = "filter_phase"
+    FILTER_TYPE = "filter_type"
+    FILTER_CONFIRMED = "filter_confirmed"
+    FILTER_STATUS = "filter_status"
+    FILTER_FLAGS = "filter_flags"
+    FILTER_FROM = "filter_from"
+    FILTER_TO = "filter_to"
+    FILTER_ORDER = "filter_order"
+    # App Home: a count opens its list in a modal (value = a page state), which pages
+    # and confirms the ticked ones in place. Several in one block: the buttons' action_ids
+    # are `home_open_list:<n>` (unique within the block, as Slack requires).
+    HOME_OPEN_LIST = "home_open_list"
+    HOME_LIST_SELECT = "home_list_select"
+    HOME_LIST_CONFIRM_SELECTED = "home_list_confirm_selected"
+    HOME_LIST_PAGE_PREV = "home_list_page_prev"
+    HOME_LIST_PAGE_NEXT = "home_list_page_next"
 
 
 class CallbackId(StrEnum):
@@ -40,6 +70,9 @@ class CallbackId(StrEnum):
     CANCELS_CONFIRM_ALL_MODAL = "cancels_confirm_all_modal"
     CANCEL_ACCEPT_MODAL = "cancel_accept_modal"  # private_metadata = str(CancelResult.id)
     CS_DETAILS_MODAL = "cs_details_modal"
+    CANCEL_NOTE_MODAL = "cancel_note_modal"  # private_metadata = str(CancelResult.id)
+    CANCELS_FILTER_MODAL = "cancels_filter_modal"
+    HOME_LIST_MODAL = "home_list_modal"
 
 
 class BlockId(StrEnum):
@@ -82,6 +115,28 @@ class BlockId(StrEnum):
     # Prefix of each /cancels withdrawals row's actions block: `cancels_withdrawal:<id>:<page>`,
     # so a Confirm click there can re-render the list it came from.
     CANCELS_WITHDRAWAL = "cancels_withdrawal"
+    # Issue 18
+    ALERT_CASE = "alert_case"  # who took the case since when, a snooze
+    WITHDRAWAL_CASE = "withdrawal_case"
+    TAKEOVER = "takeover"  # the ephemeral "X is handling it" with its Take over button
+    NOTE = "note"  # the note modal's input (contract: block_id `note`)
+    NOTE_ABOUT = "note_about"
+    FILTER_MARKET = "filter_market"
+    FILTER_PHASE = "filter_phase"
+    FILTER_TYPE = "filter_type"
+    FILTER_CONFIRMED = "filter_confirmed"
+    FILTER_STATUS = "filter_status"
+    FILTER_FLAGS = "filter_flags"
+    FILTER_FROM = "filter_from"
+    FILTER_TO = "filter_to"
+    FILTER_ORDER = "filter_order"
+    CANCELS_TYPED = "cancels_typed"  # the filter as one would type it
+    HOME_MINE = "home_mine"
+    HOME_OPEN = "home_open"  # the count buttons
+    HOME_LIST_SUMMARY = "home_list_summary"
+    HOME_LIST_SELECTION = "home_list_selection"
+    HOME_LIST_ACTIONS = "home_list_actions"
+    HOME_LIST_NOTICE = "home_list_notice"
 
 
 class SlashCommand(StrEnum):

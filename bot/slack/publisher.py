@@ -8,7 +8,9 @@ What this module adds, and what carries each guarantee:
 - pace: at most one chat.postMessage per second per channel and chat.update at Slack's
   Tier 3, across replicas, and a 429 holds every call for Retry-After seconds
   (bot.slack.pacing);
-- no flood: more than `backlog_threshold` new alerts at once become one summary message.
+- no flood: more than `backlog_threshold` new alerts at once become one summary message;
+- App Home: REFRESH_HOME items publish one person's Home again (issue 18), rendered by the
+  `home` callable the process hands in.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import functools
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -28,7 +30,7 @@ from bot.i18n import t
 from bot.slack.alerts import METADATA_EVENT, RenderedAlert, alert_metadata, render
 from bot.slack.blocks import build_backlog_summary, build_digest
 from bot.slack.blocks.common import context
-from bot.slack.blocks.notes import build_thread_note
+from bot.slack.blocks.thread_notes import thread_text
 from bot.slack.pacing import (
     POST_INTERVAL,
     Interrupted,
@@ -60,7 +62,12 @@ BATCH: Final = 50
 CLAIM_ALL_BATCH: Final = 500
 HISTORY_LOOKBACK: Final = timedelta(minutes=5)
 HISTORY_PAGES: Final = 10  # up to 2,000 messages back when looking for an earlier post
-REST: Final = (OutboxKind.UPDATE_ALERT, OutboxKind.THREAD_NOTE, OutboxKind.DIGEST)
+REST: Final = (
+    OutboxKind.UPDATE_ALERT,
+    OutboxKind.THREAD_NOTE,
+    OutboxKind.DIGEST,
+    OutboxKind.REFRESH_HOME,
+)
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -84,9 +91,14 @@ class Publisher:
         should_stop: Callable[[], bool] = lambda: False,
         slots: Slots | None = None,
         accept_accounts: frozenset[str] = frozenset(),
+        oms_order_url: str | None = None,
+        home: Callable[[str], dict[str, Any]] | None = None,
     ) -> None:
         """`slots`: where paced calls take their turns; SharedSlots (the database) makes
-        the pace hold across replicas, the default keeps it in this process."""
+        the pace hold across replicas, the default keeps it in this process.
+        `accept_accounts` and `oms_order_url` (config) shape the alerts (issues 19, 18);
+        `home(user)` renders a person's App Home view (None: REFRESH_HOME items are
+        skipped)."""
         self.make_uow = make_uow
         self.client = client
         self.channel = channel
@@ -97,6 +109,8 @@ class Publisher:
         self.backlog_threshold = backlog_threshold
         self.should_stop = should_stop
         self.accept_accounts = accept_accounts
+        self.oms_order_url = oms_order_url
+        self.home = home
         self.pacer = Pacer(self.timer, post_interval, slots=slots)
         self.worker = OutboxWorker(
             make_uow, clock, should_stop=should_stop, monotonic=self.timer.monotonic
@@ -133,6 +147,7 @@ class Publisher:
             OutboxKind.UPDATE_ALERT: self._update_alert,
             OutboxKind.THREAD_NOTE: self._thread_note,
             OutboxKind.DIGEST: self._digest,
+            OutboxKind.REFRESH_HOME: self._refresh_home,
         }
         handler = handlers.get(item.kind)
         if handler is None:
@@ -217,14 +232,7 @@ class Publisher:
             # nothing to reply under.
             return "skipped"
         channel, ts = subject.message
-        text = build_thread_note(
-            str(item.payload.get("text_key", "confirmed")),
-            str(item.payload.get("actor", "?")),
-            _parse_time(item.payload.get("at")),
-            locale=self.locale,
-            tz=self.tz,
-            detail=str(item.payload.get("detail") or ""),
-        )
+        text = thread_text(item.payload, target, locale=self.locale, tz=self.tz)
         self._call(
             "chat.postMessage",
             lambda: self.client.chat_postMessage(
@@ -233,6 +241,14 @@ class Publisher:
             post_to=channel,
         )
         return "notes"
+
+    def _refresh_home(self, item: OutboxItem) -> str:
+        user = str(item.payload.get("user") or "")
+        if self.home is None or not user:
+            return "skipped"
+        view = self.home(user)
+        self._call("views.publish", lambda: self.client.views_publish(user_id=user, view=view))
+        return "homes"
 
     def _digest(self, item: OutboxItem) -> str:
         digest = dashboard.digest(self.make_uow, self.clock.now())
@@ -280,7 +296,13 @@ class Publisher:
     # --- Slack calls --------------------------------------------------------------------
 
     def _render(self, subject: AlertSubject) -> RenderedAlert:
-        return render(subject, locale=self.locale, tz=self.tz, accept_accounts=self.accept_accounts)
+        return render(
+            subject,
+            locale=self.locale,
+            tz=self.tz,
+            accept_accounts=self.accept_accounts,
+            oms_order_url=self.oms_order_url,
+        )
 
     def _post(self, blocks: list[dict[str, Any]], text: str) -> None:
         self._call(
@@ -347,12 +369,3 @@ def _target(item: OutboxItem) -> tuple[TargetKind, int]:
     if item.target is None or item.target_id is None:
         raise ValueError(f"outbox item {item.dedupe_key} names no target")
     return item.target, item.target_id
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None

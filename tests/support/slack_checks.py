@@ -71,8 +71,12 @@ def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-# Our own markup: the test agent's mention and links to the test URL templates' hosts.
-_STRAY_ANGLE = re.compile(r"<(?!@U0AGENT01>|https://(oms|wing\.coupang|esm)\.example/)")
+# Our own markup: the test agent's mention, links to the test URL templates' hosts, Slack
+# date tokens (issue 18: `<!date^unix^{tokens}|fallback>`) and a user group's mention.
+_STRAY_ANGLE = re.compile(
+    r"<(?!@U0AGENT01>|https://(oms|wing\.coupang|esm)\.example/"
+    r"|!date\^\d+\^\{date_short_pretty\} \{time\}\|[^<>|]+>|!subteam\^S[A-Z0-9]+>)"
+)
 _STRAY_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
 
 
@@ -85,3 +89,11 @@ def assert_escaped(blocks: Any, text: str = "") -> None:
     for mrkdwn in [*mrkdwn_texts(blocks), text]:
         assert not _STRAY_ANGLE.search(mrkdwn), mrkdwn
         assert not _STRAY_AMPERSAND.search(mrkdwn), mrkdwn
+
+
+_DATE_TOKEN = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+
+
+def fallback_dates(text: str) -> str:
+    """`text` with each Slack date token replaced by its fallback (what a test can read)."""
+    return _DATE_TOKEN.sub(r"\1", text)

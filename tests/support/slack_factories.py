@@ -134,6 +134,15 @@ def scenarios() -> dict[str, CancelResult]:
             option=INJECTION_NAME,
             marketplace_order_id="<!here>&1",
             account="<@U999>",
+            taken_by="<!channel>",
+            taken_at=CLAIMED_AT,
+        ),
+        # Issue 18: somebody is on it, and it is snoozed.
+        "taken_and_snoozed": make_result(
+            taken_by=AGENT,
+            taken_at=CLAIMED_AT,
+            snoozed_until=NOW,
+            snoozed_by=AGENT,
         ),
     }
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from bot.i18n import format_datetime, t
+from bot.i18n import t
+from bot.slack.blocks.case import case_blocks, case_controls, oms_link
 from bot.slack.blocks.common import (
     SEPARATOR,
     SHORT_PRODUCT_MAX,
@@ -22,6 +23,7 @@ from bot.slack.blocks.common import (
     quantity,
     safe,
     section,
+    slack_date,
     stored_id,
     when,
     who,
@@ -41,6 +43,7 @@ def build_alert(
     now: datetime | None = None,
     can_accept: bool = False,
     action: MarketplaceAction | None = None,
+    oms_order_url: str | None = None,
 ) -> tuple[list[Block], str]:
     """Blocks and notification text of `result`'s alert, confirmed or not.
 
@@ -50,7 +53,9 @@ def build_alert(
 
     `account_label` replaces the account's code in the text (e.g. "쿠팡 본점");
     `now`, when given, is shown as the time the message was last rendered, so people can
-    tell that a message was refreshed after the marketplace changed the claim.
+    tell that a message was refreshed after the marketplace changed the claim;
+    `oms_order_url` (config) adds an "Open in OMS" link for a matched result.
+    Times are Slack date tokens: each viewer reads them in their own zone.
     """
     result_id = stored_id(result.id, "cancel result")
     flags = _flags(result, locale)
@@ -83,7 +88,7 @@ def build_alert(
                     quantity(locale, result.cancel_qty, result.ordered_qty),
                 ),
                 field(t(locale, "field.shipped_at"), when(result.shipped_at, locale, tz)),
-                field(t(locale, "field.claimed_at"), format_datetime(result.claimed_at, tz)),
+                field(t(locale, "field.claimed_at"), slack_date(result.claimed_at, tz)),
                 field(
                     t(locale, "field.claim_state"),
                     t(locale, f"claim_state.{result.claim_state.value}"),
@@ -108,7 +113,7 @@ def build_alert(
         t(locale, f"claim_type.{result.claim_type.value}"),
     ]
     if now is not None:
-        about.append(t(locale, "alert.updated", at=format_datetime(now, tz)))
+        about.append(t(locale, "alert.updated", at=slack_date(now, tz)))
     blocks.append(context(SEPARATOR.join(about)))
     if action is not None:
         blocks.append(
@@ -116,6 +121,9 @@ def build_alert(
         )
     offer = can_accept and offers_accept(result, action)
     first = [button(t(locale, "button.accept"), ActionId.CANCEL_ACCEPT, result_id)] if offer else []
+    blocks += case_blocks(
+        result, done=result.confirmed, locale=locale, tz=tz, block_id=BlockId.ALERT_CASE
+    )
 
     blocks += confirmation_blocks(
         confirmed_by=result.confirmed_by,
@@ -129,6 +137,12 @@ def build_alert(
         confirmed_block_id=BlockId.ALERT_CONFIRMED,
         actions_block_id=BlockId.ALERT_ACTIONS,
         first=first,
+        extra=case_controls(
+            int(result_id),
+            locale=locale,
+            confirmed=result.confirmed,
+            oms_url=oms_link(oms_order_url, result),
+        ),
     )
 
     text = t(

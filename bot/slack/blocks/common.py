@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
+from urllib.parse import quote
 
 from bot.i18n import format_datetime, has_text, t
 from bot.slack.blocks.limits import BUTTON_TEXT_MAX, HEADER_TEXT_MAX
@@ -152,9 +153,32 @@ def who(actor: str) -> str:
     return safe(actor)
 
 
+DATE_TOKENS: Final = "{date_short_pretty} {time}"
+
+
+def slack_date(value: datetime, tz: tzinfo, tokens: str = DATE_TOKENS) -> str:
+    """A time as a Slack date token (mrkdwn only): each viewer sees it in their own time
+    zone and words ("Today 14:03"); clients that cannot show it get the team's time, e.g.
+    `2024-05-20 14:03 KST`."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return f"<!date^{int(value.timestamp())}^{tokens}|{format_datetime(value, tz)}>"
+
+
 def when(value: datetime | None, locale: str, tz: tzinfo) -> str:
-    """A time in the team's zone, or the "none" mark."""
-    return format_datetime(value, tz) if value is not None else t(locale, "value.none")
+    """A time (a Slack date token, for mrkdwn) or the "none" mark."""
+    return slack_date(value, tz) if value is not None else t(locale, "value.none")
+
+
+def fill_url(template: str, management_no: str, marketplace_order_id: str) -> str:
+    """A URL template (oms_order_url, seller_page_urls) with its placeholders filled in.
+
+    str.replace, not str.format: a template may hold other braces (e.g. in a query). The
+    values are percent-encoded: they come from marketplaces and must not change the URL's
+    structure."""
+    return template.replace("{management_no}", quote(management_no, safe="")).replace(
+        "{marketplace_order_id}", quote(marketplace_order_id, safe="")
+    )
 
 
 def marketplace_label(locale: str, code: str) -> str:
@@ -205,9 +229,11 @@ def confirmation_blocks(
     confirmed_block_id: str,
     actions_block_id: str,
     first: Sequence[Block] = (),
+    extra: Sequence[Block] = (),
 ) -> list[Block]:
     """An alert's tail: "✅ confirmed by … at …" with Undo, or the Confirm button; the
-    C/S details button either way. `first`: buttons that come before them."""
+    C/S details button either way. `first`: buttons that come before them (issue 19's
+    accept); `extra`: elements after them (issue 18's case controls)."""
     if confirmed_by is not None:
         line = t(
             locale, "alert.confirmed", who=who(confirmed_by), at=when(confirmed_at, locale, tz)
@@ -215,7 +241,7 @@ def confirmation_blocks(
         undo = button(t(locale, "button.undo"), undo_action, item_id)
         return [
             context(line, block_id=confirmed_block_id),
-            actions(*first, undo, details, block_id=actions_block_id),
+            actions(*first, undo, details, *extra, block_id=actions_block_id),
         ]
     confirm = button(t(locale, "button.confirm"), confirm_action, item_id, style="primary")
-    return [actions(*first, confirm, details, block_id=actions_block_id)]
+    return [actions(*first, confirm, details, *extra, block_id=actions_block_id)]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.i18n import format_datetime, t
 from bot.slack.blocks.alert import action_line, offers_accept
+from bot.slack.blocks.case import case_lines
 from bot.slack.blocks.common import (
     Block,
     button,
@@ -17,6 +17,7 @@ from bot.slack.blocks.common import (
     divider,
     escape,
     field,
+    fill_url,
     header,
     marketplace_label,
     mrkdwn,
@@ -33,7 +34,13 @@ from bot.slack.blocks.limits import SECTION_TEXT_MAX
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from core.marketplace_actions import MarketplaceAction
 from core.orders import Order
-from core.results import CancelResult, CsHistoryEntry, Withdrawal, WithdrawalState
+from core.results import (
+    CancelResult,
+    ConfirmationEvent,
+    CsHistoryEntry,
+    Withdrawal,
+    WithdrawalState,
+)
 
 # Caps that keep the modal far below its 100 blocks whatever the order holds: with them
 # the modal has at most ~65 blocks (history lines are packed several to a block).
@@ -41,6 +48,7 @@ MAX_HISTORY: Final = 30
 MAX_RESULTS: Final = 30
 MAX_WITHDRAWALS: Final = 15
 MAX_SELLER_LINKS: Final = 5
+MAX_CASE_EVENTS: Final = 20
 HISTORY_TEXT_MAX: Final = 300
 URL_MAX: Final = 1000  # links are one per line, so a links section holds at least two
 
@@ -57,15 +65,16 @@ def build_details_modal(
     seller_page_urls: Mapping[str, str],
     actions: Mapping[int, MarketplaceAction] | None = None,
     accept_accounts: Collection[str] = (),
+    case_events: Sequence[ConfirmationEvent] = (),
 ) -> dict[str, Any]:
     """A `views.open` view of everything known about one order.
 
-    `actions` (by result id) adds how an accept at the marketplace went under a result;
-    a result of an account in `accept_accounts` that can still be accepted gets the
-    button.
-
     `oms_order_url` and the `seller_page_urls` values (keyed by marketplace code) are URL
     templates with `{management_no}` and `{marketplace_order_id}` placeholders.
+    `actions` (by result id, issue 19) adds how an accept at the marketplace went under a
+    result; a result of an account in `accept_accounts` that can still be accepted gets
+    the button. `case_events` (issue 18) are who took, let go, took over or snoozed its
+    results.
     """
     blocks: list[Block] = []
     management_no = _management_no(order, results, withdrawals)
@@ -104,6 +113,10 @@ def build_details_modal(
             accessory = button(label, ActionId.CANCEL_ACCEPT, str(result.id))
         blocks.append(section(mrkdwn(text), accessory=accessory))
     blocks += _more(len(results) - MAX_RESULTS, locale)
+
+    if case_events:
+        blocks += [divider(), section(mrkdwn(t(locale, "details.case_log")))]
+        blocks += _case_blocks(case_events, locale, tz)
 
     if withdrawals:
         blocks += [divider(), section(mrkdwn(t(locale, "details.withdrawals")))]
@@ -186,7 +199,26 @@ def _result_text(result: CancelResult, locale: str, tz: ZoneInfo) -> str:
         claimed_at=format_datetime(result.claimed_at, tz),
         shipped_at=when(result.shipped_at, locale, tz),
     )
-    return line + "\n" + _confirmation(result.confirmed_by, result.confirmed_at, locale, tz)
+    case = case_lines(result, done=result.confirmed, locale=locale, tz=tz)
+    confirmation = _confirmation(result.confirmed_by, result.confirmed_at, locale, tz)
+    return "\n".join([line, confirmation, *case])
+
+
+def _case_blocks(events: Sequence[ConfirmationEvent], locale: str, tz: ZoneInfo) -> list[Block]:
+    newest = sorted(events, key=lambda e: e.at, reverse=True)
+    lines = [
+        t(
+            locale,
+            "details.case_line",
+            at=format_datetime(e.at, tz),
+            id=e.target_id,
+            action=t(locale, f"case_action.{e.action.value}"),
+            actor=who(e.actor),
+        )
+        for e in newest[:MAX_CASE_EVENTS]
+    ]
+    blocks = [section(mrkdwn(text)) for text in pack_lines(lines, SECTION_TEXT_MAX)]
+    return blocks + _more(len(events) - MAX_CASE_EVENTS, locale)
 
 
 def _withdrawal_text(withdrawal: Withdrawal, locale: str, tz: ZoneInfo) -> str:
@@ -256,12 +288,7 @@ def _links(
 
 
 def _fill(template: str, management_no: str, marketplace_order_id: str) -> str:
-    # str.replace, not str.format: a template may hold other braces (e.g. in a query).
-    # The values are percent-encoded: they come from marketplaces and must not change
-    # the URL's structure.
-    return template.replace("{management_no}", quote(management_no, safe="")).replace(
-        "{marketplace_order_id}", quote(marketplace_order_id, safe="")
-    )
+    return fill_url(template, management_no, marketplace_order_id)
 
 
 def _link(url: str, label: str) -> str | None:

@@ -1,17 +1,21 @@
-"""The App Home tab: what needs attention, and whether every account still syncs."""
+"""The App Home tab: the viewer's own cases first (issue 18), then what needs the team's
+attention — each count a button that opens its list — and whether every account syncs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from bot.i18n import format_datetime, t
+from bot.slack.blocks.cancels_common import ListKind, PageState, words_of
 from bot.slack.blocks.common import (
     SEPARATOR,
     Block,
+    actions,
+    button,
     category_label,
     context,
     divider,
@@ -20,11 +24,16 @@ from bot.slack.blocks.common import (
     mrkdwn,
     safe,
     section,
+    stored_id,
+    when,
 )
 from bot.slack.blocks.common import field as text_field
-from bot.slack.blocks.limits import SECTION_FIELDS_MAX
-from bot.slack.ids import BlockId
-from core.results import Category
+from bot.slack.blocks.limits import ACTIONS_ELEMENTS_MAX, MAX_BLOCKS, SECTION_FIELDS_MAX
+from bot.slack.blocks.results_page import result_row
+from bot.slack.ids import ActionId, BlockId
+from core.claims import Marketplace
+from core.queries import CancelFilter, parse_filter
+from core.results import CancelResult, Category
 
 # An account whose shop has orders but reported no cancel for this long is more likely
 # broken (expired key, changed API) than lucky (domain notes: 판매처별취소현황).
@@ -33,6 +42,13 @@ QUIET_AFTER: Final = timedelta(days=30)
 MAX_ACCOUNTS: Final = 80
 MAX_MARKETPLACES: Final = 2 * SECTION_FIELDS_MAX
 ERROR_TEXT_MAX: Final = 300
+# The filter each count's button opens (App Home counts unconfirmed results of any phase).
+CATEGORY_FILTERS: Final = {
+    Category.SHIPPED_RETURN: "status:shipped type:return",
+    Category.SHIPPED_CANCEL: "status:shipped type:cancel",
+    Category.INVOICED_CANCEL: "status:invoiced",
+    Category.RECEIVED_CANCEL: "status:received",
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,17 @@ class AccountHealth:
 
 
 @dataclass(frozen=True)
+class MyCases:
+    """The viewer's own list (core.cases.Personal): unconfirmed cases they took, their
+    snoozes; each capped, with how many there are."""
+
+    taken: Sequence[CancelResult] = ()
+    taken_total: int = 0
+    snoozed: Sequence[CancelResult] = ()
+    snoozed_total: int = 0
+
+
+@dataclass(frozen=True)
 class OmsLink:
     """The order-system webhook's backlog, when one is configured."""
 
@@ -86,10 +113,13 @@ def build_home(
     tz: ZoneInfo,
     now: datetime,
     oms: OmsLink | None = None,
+    mine: MyCases | None = None,
 ) -> dict[str, Any]:
     """A `views.publish` view of the counts that need attention and each account's health
-    (and the order-system webhook's backlog, when `oms` is given)."""
-    blocks: list[Block] = [header(t(locale, "home.header"))]
+    (and the order-system webhook's backlog, when `oms` is given), after the viewer's own
+    cases when `mine` is given."""
+    blocks: list[Block] = _mine_blocks(mine, locale, tz) if mine is not None else []
+    blocks.append(header(t(locale, "home.header")))
     if counts.unconfirmed == 0 and counts.unconfirmed_withdrawals == 0:
         totals = [t(locale, "home.nothing")]
     else:
@@ -115,6 +145,7 @@ def build_home(
         )
     )
     blocks += _marketplace_blocks(counts, locale)
+    blocks += _open_blocks(counts, locale)
     blocks.append(context(t(locale, "home.hint")))
 
     blocks += [divider(), header(t(locale, "home.accounts"), block_id=BlockId.HOME_ACCOUNTS)]
@@ -122,10 +153,12 @@ def build_home(
         blocks.append(section(mrkdwn(t(locale, "home.no_accounts"))))
     # Accounts with a problem first: they are what this part of the page is for.
     ordered = sorted(accounts, key=lambda a: (not _has_problem(a, now), a.marketplace, a.name))
-    for account in ordered[:MAX_ACCOUNTS]:
+    # What room the rest of the page leaves (the "and N more", the OMS line, the footer).
+    room = min(MAX_ACCOUNTS, MAX_BLOCKS["home"] - len(blocks) - 3)
+    for account in ordered[:room]:
         blocks.append(section(mrkdwn(_account_text(account, locale, tz, now))))
-    if len(accounts) > MAX_ACCOUNTS:
-        more = len(accounts) - MAX_ACCOUNTS
+    if len(accounts) > room:
+        more = len(accounts) - room
         blocks.append(context(t(locale, "home.more_accounts", count=more)))
     if oms is not None:
         lines = [t(locale, "home.oms", count=oms.pending)]
@@ -152,6 +185,83 @@ def _marketplace_blocks(counts: HomeCounts, locale: str) -> list[Block]:
         title = mrkdwn(t(locale, "home.by_marketplace")) if start == 0 else None
         blocks.append(section(title, fields=fields[start : start + SECTION_FIELDS_MAX]))
     return blocks
+
+
+def _mine_blocks(mine: MyCases, locale: str, tz: ZoneInfo) -> list[Block]:
+    """ "My cases": what I took and have not confirmed, and what I snoozed."""
+    blocks = [header(t(locale, "home.mine"), block_id=BlockId.HOME_MINE)]
+    if not mine.taken_total and not mine.snoozed_total:
+        return [*blocks, section(mrkdwn(t(locale, "home.mine_empty"))), divider()]
+    if mine.taken_total:
+        blocks.append(section(mrkdwn(t(locale, "home.mine_taken", count=mine.taken_total))))
+        blocks += [_mine_row(r, locale, tz) for r in mine.taken]
+        blocks += _more(mine.taken_total - len(mine.taken), locale)
+    if mine.snoozed_total:
+        blocks.append(section(mrkdwn(t(locale, "home.mine_snoozed", count=mine.snoozed_total))))
+        blocks += [_mine_row(r, locale, tz) for r in mine.snoozed]
+        blocks += _more(mine.snoozed_total - len(mine.snoozed), locale)
+    return [*blocks, divider()]
+
+
+def _mine_row(result: CancelResult, locale: str, tz: ZoneInfo) -> Block:
+    text = result_row(result, locale=locale, tz=tz)
+    if result.snoozed_until is not None:
+        until = when(result.snoozed_until, locale, tz)
+        text += "\n" + t(locale, "home.snoozed_until", until=until)
+    details = button(
+        t(locale, "button.details"), ActionId.CANCEL_DETAILS, stored_id(result.id, "result")
+    )
+    return section(mrkdwn(text), accessory=details)
+
+
+def _more(count: int, locale: str) -> list[Block]:
+    return [context(t(locale, "details.more", count=count))] if count > 0 else []
+
+
+def _open_blocks(counts: HomeCounts, locale: str) -> list[Block]:
+    """Each count as a button opening its list (a modal with Confirm selected)."""
+    buttons: list[Block] = []
+
+    def add(label: str, count: int, kind: ListKind, flt: CancelFilter) -> None:
+        text = t(locale, "home.open_count", label=label, count=count)
+        value = PageState(kind, words_of(flt)).encode()
+        # action_ids are unique within a block: `home_open_list:<n>`.
+        buttons.append(button(text, f"{ActionId.HOME_OPEN_LIST}:{len(buttons)}", value))
+
+    results = ListKind.RESULTS
+    for category in Category:
+        if n := counts.unconfirmed_by_category.get(category, 0):
+            flt = parse_filter(CATEGORY_FILTERS[category])
+            add(category_label(locale, category), n, results, flt)
+    known = {m.value for m in Marketplace}
+    for code, n in sorted(counts.unconfirmed_by_marketplace.items(), key=lambda i: (-i[1], i[0])):
+        if n > 0 and code in known:
+            add(
+                marketplace_label(locale, code),
+                n,
+                results,
+                parse_filter(f"phase:all market:{code}"),
+            )
+    if counts.partial:
+        add(
+            t(locale, "home.open_partial"),
+            counts.partial,
+            results,
+            parse_filter("phase:all partial"),
+        )
+    if counts.unmatched:
+        flt = parse_filter("phase:all unmatched")
+        add(t(locale, "home.open_unmatched"), counts.unmatched, results, flt)
+    if counts.unconfirmed_withdrawals:
+        label = t(locale, "home.open_withdrawals")
+        flt = CancelFilter(phase=None)
+        add(label, counts.unconfirmed_withdrawals, ListKind.WITHDRAWALS, flt)
+    if not buttons:
+        return []
+    return [
+        section(mrkdwn(t(locale, "home.open"))),
+        actions(*buttons[:ACTIONS_ELEMENTS_MAX], block_id=BlockId.HOME_OPEN),
+    ]
 
 
 def _has_problem(account: AccountHealth, now: datetime) -> bool:

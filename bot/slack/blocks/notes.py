@@ -3,28 +3,18 @@ answer to somebody who clicks what another person already confirmed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.i18n import t
-from bot.slack.blocks.common import safe, when, who
+from bot.slack.blocks.common import when, who
 
 
 def build_thread_note(
-    text_key: str,
-    actor: str,
-    at: datetime | None,
-    *,
-    locale: str,
-    tz: ZoneInfo,
-    detail: str = "",
+    text_key: str, actor: str, at: datetime | None, *, locale: str, tz: tzinfo
 ) -> str:
-    """ "✅ confirmed by <@U…> at …" (`text_key` "confirmed"), the undo ("unconfirmed"), or
-    how an accept at the marketplace went ("accept_done" …, with the marketplace's words)."""
-    params = {"who": who(actor), "at": when(at, locale, tz)}
-    if text_key.startswith("accept_"):
-        params["detail"] = safe(detail or "-", 500)
-    return t(locale, f"thread.{text_key}", **params)
+    """ "✅ confirmed by <@U…> at …" (`text_key` "confirmed") or the undo ("unconfirmed")."""
+    return t(locale, f"thread.{text_key}", who=who(actor), at=when(at, locale, tz))
 
 
 def build_already_confirmed(

@@ -130,6 +130,12 @@ def build_results_page(
     if buttons:
         blocks.append(actions(*buttons, block_id=BlockId.CANCELS_ACTIONS))
     blocks += paging_blocks(state, len(items), locale=locale)
+    # Filter without typing (issue 18): beside Previous/Next, or on its own.
+    filter_button = button(t(locale, "button.filter"), ActionId.CANCELS_FILTER_OPEN, value)
+    if blocks[-1].get("block_id") == BlockId.CANCELS_PAGING:
+        blocks[-1]["elements"].append(filter_button)
+    else:
+        blocks.append(actions(filter_button, block_id=BlockId.CANCELS_PAGING))
 
     text = t(locale, "cancels.text", total=page.total, words=" ".join(words))
     # What the last click did comes first: it is what a notification should say.

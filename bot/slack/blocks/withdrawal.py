@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.i18n import format_datetime, t
+from bot.i18n import t
+from bot.slack.blocks.case import case_blocks, case_controls, oms_link
 from bot.slack.blocks.common import (
     Block,
     actions,
@@ -24,6 +25,7 @@ from bot.slack.blocks.common import (
     quantity,
     safe,
     section,
+    slack_date,
     stored_id,
 )
 from bot.slack.ids import ActionId, BlockId
@@ -36,11 +38,13 @@ def build_withdrawal_alert(
     *,
     locale: str,
     tz: ZoneInfo,
+    oms_order_url: str | None = None,
 ) -> tuple[list[Block], str]:
     """Blocks and notification text of `withdrawal`'s alert.
 
     `result` is the cancel result that left the withdrawal, when it can still be loaded;
-    the C/S details button works from `withdrawal.result_id` either way.
+    the C/S details button works from `withdrawal.result_id` either way, and so do the
+    case's controls (issue 18: the withdrawal's case is its result's).
     """
     withdrawal_id = stored_id(withdrawal.id, "withdrawal")
     management_no = safe(withdrawal.management_no)
@@ -70,7 +74,7 @@ def build_withdrawal_alert(
         field(t(locale, "field.management_no"), management_no),
         field(t(locale, "field.restore_qty"), units),
         field(t(locale, "field.reason"), t(locale, f"withdrawal_reason.{reason}")),
-        field(t(locale, "field.created_at"), format_datetime(withdrawal.created_at, tz)),
+        field(t(locale, "field.created_at"), slack_date(withdrawal.created_at, tz)),
     ]
     if result is not None:
         fields += [
@@ -87,7 +91,7 @@ def build_withdrawal_alert(
             field(
                 t(locale, "field.quantity"), quantity(locale, result.cancel_qty, result.ordered_qty)
             ),
-            field(t(locale, "field.claimed_at"), format_datetime(result.claimed_at, tz)),
+            field(t(locale, "field.claimed_at"), slack_date(result.claimed_at, tz)),
         ]
     blocks.append(section(fields=fields, block_id=BlockId.WITHDRAWAL_FIELDS))
     if result is not None:
@@ -108,6 +112,9 @@ def build_withdrawal_alert(
         blocks.append(actions(details, block_id=BlockId.WITHDRAWAL_ACTIONS))
         text = t(locale, "withdrawal.superseded_text", management_no=management_no, why=why)
         return blocks, text
+    blocks += case_blocks(
+        result, done=withdrawal.confirmed, locale=locale, tz=tz, block_id=BlockId.WITHDRAWAL_CASE
+    )
     blocks += confirmation_blocks(
         confirmed_by=withdrawal.confirmed_by,
         confirmed_at=withdrawal.confirmed_at,
@@ -119,6 +126,14 @@ def build_withdrawal_alert(
         tz=tz,
         confirmed_block_id=BlockId.WITHDRAWAL_CONFIRMED,
         actions_block_id=BlockId.WITHDRAWAL_ACTIONS,
+        # Goods on hold are not snoozed: escalation ignores snoozes for them.
+        extra=case_controls(
+            withdrawal.result_id,
+            locale=locale,
+            confirmed=withdrawal.confirmed,
+            oms_url=oms_link(oms_order_url, result),
+            snooze=False,
+        ),
     )
 
     text = t(locale, "withdrawal.text", management_no=management_no, qty=withdrawal.restore_qty)

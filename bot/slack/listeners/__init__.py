@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import accept, cancels, confirm, details, errors, home, stale
+from bot.slack.listeners import (
+    accept,
+    cancels,
+    cases,
+    confirm,
+    details,
+    errors,
+    home,
+    home_lists,
+    stale,
+)
 from bot.slack.listeners.context import ListenerContext
 from bot.slack.listeners.deferred import Admission, Deferral, Notices
 from bot.slack.listeners.permissions import Permissions
@@ -18,5 +28,7 @@ def register(app: App, ctx: ListenerContext, defer: Deferral) -> None:
     accept.register(app, ctx, defer)
     details.register(app, ctx, defer)
     home.register(app, ctx, defer)
+    cases.register(app, ctx, defer)
+    home_lists.register(app, ctx, defer)
     errors.register(app, ctx)
     stale.register(app, ctx, defer)  # last: it answers every click nothing else took

@@ -19,7 +19,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.i18n import t
-from bot.slack.alerts import alert_metadata, render_alert
 from bot.slack.blocks.accept_modal import (
     build_accept_modal,
     build_accept_notice,
@@ -30,6 +29,7 @@ from bot.slack.listeners.context import ListenerContext, target_id, user_id
 from bot.slack.listeners.deferred import Deferral, Kind
 from bot.slack.listeners.errors import guarded
 from bot.slack.listeners.permissions import Verdict
+from bot.slack.listeners.refresh import refresh_alerts
 from core import accepting, read_models
 from core.accepting import AcceptOutcome, Refusal
 from core.errors import InvalidInput, NotFound
@@ -115,7 +115,7 @@ def submission_handler(ctx: ListenerContext) -> Callable[..., None]:
         )
         _show_outcome(ctx, client, view, outcome)
         if outcome.action is not None:
-            refresh_alert(ctx, client, result_id)
+            refresh_alerts(ctx, client, [(TargetKind.RESULT, result_id)])
 
     return handle
 
@@ -156,30 +156,3 @@ def _show(client: WebClient, view: Mapping[str, Any], shown: dict[str, Any]) -> 
         client.views_update(view_id=view_id, view=shown)
     except (SlackApiError, SlackClientError, OSError) as exc:
         log.info("the accept modal could not be updated: %s", exc.__class__.__name__)
-
-
-def refresh_alert(ctx: ListenerContext, client: WebClient, result_id: int) -> None:
-    """The result's alert, re-rendered now where it was posted (the outbox does it too)."""
-    ref = read_models.alert_message(ctx.make_uow, TargetKind.RESULT, result_id)
-    if ref is None:
-        return
-    rendered = render_alert(
-        ctx.make_uow,
-        TargetKind.RESULT,
-        result_id,
-        locale=ctx.locale,
-        tz=ctx.tz,
-        accept_accounts=ctx.accept_accounts,
-    )
-    if rendered is None:
-        return
-    try:
-        client.chat_update(
-            channel=ref[0],
-            ts=ref[1],
-            text=rendered.text,
-            blocks=rendered.blocks,
-            metadata=alert_metadata(TargetKind.RESULT, result_id),
-        )
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        log.warning("updating the accepted alert failed: %s", exc.__class__.__name__)

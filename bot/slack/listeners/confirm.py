@@ -16,13 +16,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.i18n import t
-from bot.slack.alerts import METADATA_EVENT, alert_metadata, render_alert
+from bot.slack.alerts import METADATA_EVENT, alert_metadata
 from bot.slack.blocks.notes import build_already_confirmed
 from bot.slack.ids import ActionId
 from bot.slack.listeners.context import ListenerContext, message_ref, target_id, tell, user_id
 from bot.slack.listeners.deferred import Deferral, Kind
 from bot.slack.listeners.errors import guarded
 from bot.slack.listeners.permissions import Verdict
+from bot.slack.listeners.refresh import rendered
 from core import confirmation, read_models
 from core.results import ConfirmAction, TargetKind
 
@@ -89,22 +90,15 @@ def refresh_message(
     ref = message_ref(body)
     if ref is None or not _is_alert(ctx, body, target, item_id, ref):
         return
-    rendered = render_alert(
-        ctx.make_uow,
-        target,
-        item_id,
-        locale=ctx.locale,
-        tz=ctx.tz,
-        accept_accounts=ctx.accept_accounts,
-    )
-    if rendered is None:
+    alert = rendered(ctx, target, item_id)
+    if alert is None:
         return
     try:
         client.chat_update(
             channel=ref[0],
             ts=ref[1],
-            text=rendered.text,
-            blocks=rendered.blocks,
+            text=alert.text,
+            blocks=alert.blocks,
             metadata=alert_metadata(target, item_id),
         )
     except (SlackApiError, SlackClientError, OSError) as exc:

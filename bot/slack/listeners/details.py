@@ -13,7 +13,7 @@ from bot.slack.ids import ActionId
 from bot.slack.listeners.context import ListenerContext, target_id
 from bot.slack.listeners.deferred import Deferral, Kind
 from bot.slack.listeners.errors import guarded
-from core import read_models
+from core import cases, read_models
 from core.errors import InvalidInput
 
 
@@ -40,9 +40,13 @@ def details_view(ctx: ListenerContext, result_id: int) -> dict[str, Any]:
     """The modal for the result `result_id` (button value): its whole order, or the result
     alone when it matched no order."""
     details = read_models.result_details(ctx.make_uow, result_id)
+    # Issue 18: who took, let go, took over or snoozed these results, and notes written
+    # while a result had no order (kept by the result, not in an order's history).
+    log = cases.case_log(ctx.make_uow, [r.id for r in details.results if r.id is not None])
+    history = sorted([*details.history, *log.notes], key=lambda entry: entry.at)
     return build_details_modal(
         details.order,
-        details.history,
+        history,
         details.results,
         details.withdrawals,
         locale=ctx.locale,
@@ -51,4 +55,5 @@ def details_view(ctx: ListenerContext, result_id: int) -> dict[str, Any]:
         seller_page_urls=ctx.config.seller_page_urls,
         actions=details.actions,
         accept_accounts=ctx.accept_accounts,
+        case_events=log.events,
     )

@@ -1,4 +1,5 @@
-"""App Home: what needs attention, and each account's sync health."""
+"""App Home: the viewer's own cases, what needs attention, and each account's sync health.
+Published when the tab opens, and again (by the outbox) when the viewer's items change."""
 
 from __future__ import annotations
 
@@ -22,12 +23,13 @@ def home_handler(ctx: ListenerContext) -> Callable[..., None]:
     def handle(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        client.views_publish(user_id=event["user"], view=home_view(ctx))
+        user = str(event["user"])
+        client.views_publish(user_id=user, view=home_view(ctx, user))
 
     return handle
 
 
-def home_view(ctx: ListenerContext) -> dict[str, Any]:
+def home_view(ctx: ListenerContext, user: str | None = None) -> dict[str, Any]:
     return build_home_view(
-        ctx.make_uow, ctx.config, locale=ctx.locale, tz=ctx.tz, now=ctx.clock.now()
+        ctx.make_uow, ctx.config, locale=ctx.locale, tz=ctx.tz, now=ctx.clock.now(), user=user
     )

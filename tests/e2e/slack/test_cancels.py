@@ -923,3 +923,69 @@ def test_the_command_is_acked_at_once_and_answered_after(
         count=read_models.export_results(deps.make_uow, CancelFilter())[1],
     )
     assert fake_slack.uploads
+
+
+# --- filter without typing (issue 18) -------------------------------------------------------
+
+
+def test_the_filter_modal_round_trip_re_renders_the_page_with_the_short_form(
+    deps: Deps, seeded: Seeded, slack_ko: Slack, fake_slack: FakeSlack
+) -> None:
+    page = slack_ko.command("")
+
+    assert slack_ko.click(page, ActionId.CANCELS_FILTER_OPEN) is None  # it opens a modal
+
+    [opened] = fake_slack.calls_to("views.open")
+    assert opened.args["trigger_id"] == "333.444.click"
+    view = opened.args["view"]
+    assert view["callback_id"] == CallbackId.CANCELS_FILTER_MODAL
+    page_url = urlpath(ModalMetadata.decode(view["private_metadata"]).response_url)
+    phase = next(b for b in view["blocks"] if b["block_id"] == "filter_phase")
+    assert phase["element"]["initial_option"]["value"] == "after"  # the page's own filter
+    # The person picks Coupang and "partial cancels only", and a first day.
+    values = {
+        "filter_market": {
+            "filter_market": {
+                "type": "multi_static_select",
+                "selected_options": [{"value": "coupang"}],
+            }
+        },
+        "filter_phase": {
+            "filter_phase": {"type": "static_select", "selected_option": {"value": "after"}}
+        },
+        "filter_flags": {
+            "filter_flags": {"type": "checkboxes", "selected_options": [{"value": "partial"}]}
+        },
+        "filter_from": {"filter_from": {"type": "datepicker", "selected_date": "2020-01-01"}},
+    }
+
+    status, body = slack_ko.submit({**view, "state": {"values": values}})
+
+    assert status == 200 and body == ""  # the modal closes
+    [answer] = fake_slack.responses(path=page_url)
+    assert answer["replace_original"] is True
+    expected = default_view_ids(deps, parse_filter("쿠팡 부분취소 from:2020-01-01"))
+    assert result_ids(answer) == expected == [seeded.partial]
+    assert "`/cancels 쿠팡 부분취소 from:2020-01-01`" in notice(answer)
+    # Typed, the short form gives the same page.
+    typed = slack_ko.command("쿠팡 부분취소 from:2020-01-01")
+    assert result_ids(typed) == result_ids(answer)
+    assert block_text(typed, BlockId.CANCELS_FILTER) == block_text(answer, BlockId.CANCELS_FILTER)
+
+
+def test_a_filter_the_modal_cannot_take_is_said_at_its_input(
+    seeded: Seeded, slack: Slack, fake_slack: FakeSlack
+) -> None:
+    slack.click(slack.command(""), ActionId.CANCELS_FILTER_OPEN)
+    view = fake_slack.calls_to("views.open")[0].args["view"]
+    values = {
+        "filter_from": {"filter_from": {"type": "datepicker", "selected_date": "2026-12-01"}},
+        "filter_to": {"filter_to": {"type": "datepicker", "selected_date": "2026-11-01"}},
+    }
+    status, body = slack.submit({**view, "state": {"values": values}})
+    assert status == 200
+    assert json.loads(body) == {
+        "response_action": "errors",
+        "errors": {"filter_to": t("en", "filter.date_order")},
+    }
+    assert len(fake_slack.responses()) == 1  # the command's page only: nothing replaced it

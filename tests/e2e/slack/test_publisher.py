@@ -182,7 +182,11 @@ def test_a_changed_claim_updates_its_message_in_place(
     report = publisher.deliver()
 
     assert report.counts["updated"] == 1
-    assert len(timed_slack.posts()) == 1
+    # One message, and under it a thread reply saying what changed (issue 18).
+    assert len(timed_slack.alerts(CHANNEL)) == 1
+    [reply] = [c for c in timed_slack.posts() if c.args.get("thread_ts") == alert.ts]
+    assert "Claim state: Requested → Completed" in reply.args["text"]
+    assert report.counts["notes"] == 1
     [update] = timed_slack.calls_to("chat.update")
     assert update.args["ts"] == alert.ts
     assert "Completed" in str(timed_slack.message(CHANNEL, alert.ts).blocks)

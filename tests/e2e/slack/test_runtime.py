@@ -220,7 +220,7 @@ def test_runtime_syncs_posts_serves_and_stops(
     rt = Runtime(settings, config, deps, port=0, host="127.0.0.1", timer=fake_time).start()
     try:
         jobs = {job.id: job for job in rt.scheduler.get_jobs()}
-        assert set(jobs) == {"sync:sandbox", "outbox", "digest"}
+        assert set(jobs) == {"sync:sandbox", "outbox", "digest", "snoozes"}
 
         def synced() -> bool:
             with deps.make_uow() as uow:

@@ -43,7 +43,7 @@ def test_one_job_per_account_plus_outbox_and_digest(
     )
 
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"sync:a", "sync:b", "outbox", "digest"}
+    assert set(jobs) == {"sync:a", "sync:b", "outbox", "digest", "snoozes"}
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce is True
         assert job.misfire_grace_time

@@ -6,9 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from bot.runtime.bootstrap import build
+from core import cases
+from tests.conftest import SEOUL
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLES = REPO / "samples"
@@ -35,6 +40,8 @@ RESULT_FIELDS = {
     "confirmed",
     "confirmed_by",
     "confirmed_at",
+    "claimed_by",
+    "snoozed_until",
 }
 WITHDRAWAL_FIELDS = {
     "id",
@@ -131,6 +138,25 @@ def test_confirm_then_confirm_again_names_the_first(loaded: Cli) -> None:
     assert (r["id"], r["confirmed_by"]) == (int(rid), "kim")
     loaded.ok("unconfirm", rid, "--by", "kim")
     assert loaded.json("results", "confirmed:yes") == []
+
+
+def test_results_json_says_who_took_a_case_and_until_when_it_is_snoozed(
+    loaded: Cli, database_url: str
+) -> None:
+    first, second = (r["id"] for r in loaded.json("results")[:2])
+    assert loaded.json("results")[0]["claimed_by"] is None
+    deps = build(database_url, SEOUL)
+    now = datetime.now(UTC).replace(microsecond=0)
+    until = now + timedelta(hours=4)
+    cases.take(deps.make_uow, first, "U0KIM0001", now)
+    cases.snooze(deps.make_uow, second, "U0LEE0002", until, now)
+    deps.close()
+
+    by_id = {r["id"]: r for r in loaded.json("results", "snoozed:all")}
+    assert (by_id[first]["claimed_by"], by_id[first]["snoozed_until"]) == ("U0KIM0001", None)
+    assert by_id[second]["snoozed_until"] == until.astimezone(SEOUL).isoformat()
+    # A snoozed result leaves the default list until its time.
+    assert second not in {r["id"] for r in loaded.json("results")}
 
 
 @pytest.mark.parametrize(

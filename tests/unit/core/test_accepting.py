@@ -184,7 +184,7 @@ def test_a_failed_or_unknown_write_is_recorded_with_the_marketplaces_words(
     assert outcome.state is state and outcome.action is not None
     assert outcome.action.error == "E500 처리 중 오류"
     notes = [r.item for r in store.outbox.values() if r.item.kind is OutboxKind.THREAD_NOTE]
-    assert notes[-1].payload["detail"] == "E500 처리 중 오류"
+    assert notes[-1].payload["params"] == {"detail": "E500 처리 중 오류"}
     assert notes[-1].payload["text_key"] == f"accept_{state.value.lower()}"
     again = accepting.accept_cancel(make_uow, lambda _: marketplace, result_id, "U1", NOW)
     # A failed one may be tried again; an unknown one needs a person at the seller page.

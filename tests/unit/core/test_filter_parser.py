@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.claims import ClaimState, ClaimType
+from core.cancels_command import Action, parse_command
+from core.claims import ClaimState, ClaimType, Marketplace
 from core.errors import InvalidFilter
 from core.orders import OrderStatus, Phase
-from core.queries import CancelFilter, parse_filter
+from core.queries import CancelFilter, parse_filter, typed_words
 from core.storable import ID_MAX, id_problem
 from tests.conftest import SEOUL
 
@@ -52,7 +53,13 @@ def test_default_is_after_shipping_and_unconfirmed() -> None:
         ("확인", {"confirmed": True}),
         ("미확인", {"confirmed": False}),
         ("confirmed:all", {"confirmed": None}),
-        ("전체", {"confirmed": None, "phase": None}),
+        ("전체", {"confirmed": None, "phase": None, "snoozed": None}),
+        ("all", {"confirmed": None, "phase": None, "snoozed": None}),
+        ("snoozed", {"snoozed": True}),
+        ("미룸", {"snoozed": True}),
+        ("snoozed:yes", {"snoozed": True}),
+        ("snoozed:all", {"snoozed": None}),
+        ("snoozed:no", {"snoozed": False}),
         (
             "state:requested,withdrawn",
             {"states": frozenset({ClaimState.REQUESTED, ClaimState.WITHDRAWN})},
@@ -84,6 +91,7 @@ def test_filter_words(text: str, expected: dict[str, object]) -> None:
         ("to:2026-02-30", "to:2026-02-30"),
         ("phase:later", "phase:later"),
         ("confirmed:maybe", "confirmed:maybe"),
+        ("snoozed:later", "snoozed:later"),
         ("order:", "order:"),
         ("from:2026-12-01 to:2026-11-01", "from:2026-12-01"),
     ],
@@ -93,6 +101,13 @@ def test_bad_words_are_quoted_with_the_valid_forms(text: str, quoted: str) -> No
         parse_filter(text)
     assert quoted in str(err.value)
     assert "market:coupang,naver" in str(err.value)
+
+
+def test_snoozed_ones_are_left_out_by_default_and_the_default_goes_unsaid() -> None:
+    assert CancelFilter().snoozed is False
+    assert "snoozed" not in " ".join(CancelFilter().words())
+    assert parse_filter("snoozed").words()[-1] == "snoozed:yes"
+    assert "snoozed:all" in parse_filter("전체").words()
 
 
 def test_words_round_trip() -> None:
@@ -178,3 +193,69 @@ def test_an_order_number_with_a_nul_or_longer_than_a_column_is_a_usage_error() -
             parse_filter([word])
         assert (caught.value.reason, caught.value.name) == ("bad_value", "order")
     assert parse_filter(["order:" + "1" * 64]).order == "1" * 64
+
+
+# --- the short form (issue 18): typed_words is the parser's inverse -----------------------
+
+ORDER_TEXT = st.text(
+    alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"), whitelist_characters="-_"),
+    min_size=1,
+    max_size=12,
+)
+
+
+@st.composite
+def filters(draw: st.DrawFn) -> CancelFilter:
+    day = st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31))
+    dates = sorted([draw(st.none() | day), draw(st.none() | day)], key=lambda d: d or date.min)
+    date_from, date_to = dates if all(dates) else (dates[0], dates[1])
+    return CancelFilter(
+        marketplaces=draw(st.frozensets(st.sampled_from([m.value for m in Marketplace]))),
+        phase=draw(st.sampled_from([Phase.AFTER_SHIPPING, Phase.BEFORE_SHIPPING, None])),
+        statuses=draw(st.frozensets(st.sampled_from(list(OrderStatus)))),
+        types=draw(st.frozensets(st.sampled_from(list(ClaimType)))),
+        confirmed=draw(st.sampled_from([False, True, None])),
+        states=draw(st.frozensets(st.sampled_from(list(ClaimState)))),
+        partial=draw(st.booleans()),
+        unmatched=draw(st.booleans()),
+        date_from=date_from,
+        date_to=date_to,
+        order=draw(st.none() | ORDER_TEXT),
+        snoozed=draw(st.sampled_from([False, True, None])),
+    )
+
+
+def understood(flt: CancelFilter) -> CancelFilter:
+    """What a filter means: an order status without a named phase searches every phase."""
+    return parse_filter(flt.words())
+
+
+@given(filters(), st.booleans())
+def test_the_typed_form_means_the_same_filter_in_both_languages(
+    flt: CancelFilter, korean: bool
+) -> None:
+    flt = understood(flt)
+    typed = typed_words(flt, korean=korean)
+    assert parse_filter(typed) == flt
+    command = parse_command(" ".join(typed))
+    assert (command.action, command.filter) == (Action.QUERY, flt)
+
+
+@pytest.mark.parametrize(
+    ("text", "korean", "english"),
+    [
+        ("", [], []),
+        ("쿠팡 부분취소 from:2026-11-01", ["쿠팡", "부분취소", "from:2026-11-01"], None),
+        ("market:naver,11st 배송전 반품", ["11번가", "네이버", "배송전", "반품"], None),
+        ("전체 order:M1002", ["전체", "order:M1002"], ["all", "order:M1002"]),
+        ("confirmed:yes", ["확인"], ["confirmed:yes"]),
+        ("status:received", ["접수"], ["status:received"]),
+        ("status:shipped phase:after", ["배송후", "배송"], ["phase:after", "status:shipped"]),
+        ("snoozed", ["미룸"], ["snoozed"]),
+    ],
+)
+def test_the_typed_form_is_short(text: str, korean: list[str], english: list[str] | None) -> None:
+    flt = parse_filter(text)
+    assert typed_words(flt, korean=True) == korean
+    if english is not None:
+        assert typed_words(flt, korean=False) == english

@@ -172,3 +172,38 @@ def test_the_inbox_limits_are_read_with_their_defaults(tmp_path: Path) -> None:
     text = "orders_inbox_max_mb = 5\norders_inbox_rows_per_transaction = 1000\n" + SANDBOX
     tuned = load_config(_write(tmp_path, text), {})
     assert (tuned.orders_inbox_max_mb, tuned.orders_inbox_rows_per_transaction) == (5, 1000)
+
+
+SANDBOX_ACCOUNTS = [{"name": "s", "marketplace": "sandbox"}]
+
+
+def test_escalation_is_off_until_a_user_group_is_named() -> None:
+    config = parse_config({"accounts": SANDBOX_ACCOUNTS}, {})
+    assert (config.escalate_usergroup, config.escalate_after_minutes) == (None, 120)
+    config = parse_config(
+        {
+            "accounts": SANDBOX_ACCOUNTS,
+            "escalate_usergroup": "S0CSTEAM1",
+            "escalate_after_minutes": 45,
+        },
+        {},
+    )
+    assert (config.escalate_usergroup, config.escalate_after_minutes) == ("S0CSTEAM1", 45)
+
+
+@pytest.mark.parametrize(
+    ("values", "needle"),
+    [
+        ({"escalate_usergroup": "@cs-team"}, "key 'escalate_usergroup' must be a user group"),
+        ({"escalate_usergroup": 12}, "key 'escalate_usergroup' must be a user group"),
+        ({"escalate_after_minutes": 0}, "key 'escalate_after_minutes' must be from 1"),
+        ({"escalate_after_minutes": "2h"}, "key 'escalate_after_minutes' must be a whole"),
+        ({"escalate_after_minutes": True}, "key 'escalate_after_minutes' must be a whole"),
+    ],
+)
+def test_escalation_settings_that_cannot_work_are_named(
+    values: dict[str, object], needle: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config({"accounts": SANDBOX_ACCOUNTS, **values}, {})
+    assert needle in str(err.value)

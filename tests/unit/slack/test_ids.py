@@ -22,12 +22,38 @@ def test_required_ids_have_exactly_these_values() -> None:
         "cancels_withdrawal_confirm",
         "cancels_withdrawal_unconfirm",
         "cancel_accept",
+        # issue 18
+        "cancel_claim",
+        "cancel_takeover",
+        "cancel_note",
+        "cancel_more",
+        "cancel_open_oms",
+        "note_text",
+        "cancels_filter_open",
+        "filter_market",
+        "filter_phase",
+        "filter_type",
+        "filter_confirmed",
+        "filter_status",
+        "filter_flags",
+        "filter_from",
+        "filter_to",
+        "filter_order",
+        "home_open_list",
+        "home_list_select",
+        "home_list_confirm_selected",
+        "home_list_page_prev",
+        "home_list_page_next",
     }
     assert {c.value for c in CallbackId} == {
         "cancels_confirm_all_modal",
         "cs_details_modal",
         "cancel_accept_modal",
+        "cancel_note_modal",
+        "cancels_filter_modal",
+        "home_list_modal",
     }
+    assert BlockId.NOTE.value == "note" and ActionId.NOTE_TEXT.value == "note_text"
 
 
 @pytest.mark.parametrize("enum", [ActionId, CallbackId, BlockId])

@@ -11,12 +11,14 @@ from tests.support.slack_checks import (
     assert_escaped,
     assert_valid_message,
     buttons,
+    fallback_dates,
     mrkdwn_texts,
     plain_texts,
 )
 from tests.support.slack_factories import (
     AGENT,
     CLAIMED_AT_SEOUL,
+    CONFIRMED_AT,
     CONFIRMED_AT_SEOUL,
     INJECTION_NAME,
     LONG_NAME,
@@ -70,7 +72,13 @@ def test_unconfirmed_alert_offers_confirm_and_details_with_the_result_id(locale:
     actions = blocks[-1]
     assert actions["type"] == "actions"
     assert actions["block_id"] == BlockId.ALERT_ACTIONS
-    confirm, details = actions["elements"]
+    confirm, details, *case = actions["elements"]
+    # Issue 18's controls follow: take, note, and the ⋯ menu.
+    assert [(e["action_id"], e.get("value")) for e in case] == [
+        ("cancel_claim", "42"),
+        ("cancel_note", "42"),
+        ("cancel_more", None),
+    ]
     assert (confirm["action_id"], confirm["value"], confirm["style"]) == (
         "cancel_confirm",
         "42",
@@ -86,8 +94,14 @@ def test_unconfirmed_alert_offers_confirm_and_details_with_the_result_id(locale:
 def test_korean_button_labels() -> None:
     unconfirmed, _ = build_alert(make_result(), locale="ko", tz=SEOUL)
     confirmed, _ = build_alert(make_confirmed(), locale="ko", tz=SEOUL)
-    assert [b["text"]["text"] for b in buttons(unconfirmed)] == ["확인", "C/S 상세"]
-    assert [b["text"]["text"] for b in buttons(confirmed)] == ["확인취소", "C/S 상세"]
+    assert [b["text"]["text"] for b in buttons(unconfirmed)] == [
+        "확인",
+        "C/S 상세",
+        "🙋 내가 처리",
+        "📝 메모",
+    ]
+    # Once confirmed nobody needs to take it; a note still may be left.
+    assert [b["text"]["text"] for b in buttons(confirmed)] == ["확인취소", "C/S 상세", "📝 메모"]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -95,10 +109,14 @@ def test_confirmed_alert_says_who_and_when_and_offers_undo(locale: str) -> None:
     blocks, _ = build_alert(make_confirmed(id=42), locale=locale, tz=SEOUL)
     confirmed = next(b for b in blocks if b.get("block_id") == BlockId.ALERT_CONFIRMED)
     line = confirmed["elements"][0]["text"]
-    assert line == t(locale, "alert.confirmed", who=f"<@{AGENT}>", at=CONFIRMED_AT_SEOUL)
+    assert fallback_dates(line) == t(
+        locale, "alert.confirmed", who=f"<@{AGENT}>", at=CONFIRMED_AT_SEOUL
+    )
+    assert f"<!date^{int(CONFIRMED_AT.timestamp())}^" in line  # each viewer's own zone
     assert [(b["action_id"], b["value"]) for b in buttons(blocks)] == [
         (ActionId.CANCEL_UNCONFIRM, "42"),
         (ActionId.CANCEL_DETAILS, "42"),
+        (ActionId.CANCEL_NOTE, "42"),
     ]
     assert "style" not in buttons(blocks)[0]
     assert buttons(blocks)[0]["text"]["text"] == t(locale, "button.undo")
@@ -109,7 +127,11 @@ def test_a_name_from_the_cli_is_shown_escaped_never_as_a_mention() -> None:
     blocks, _ = build_alert(result, locale="en", tz=SEOUL)
     line = next(b for b in blocks if b.get("block_id") == BlockId.ALERT_CONFIRMED)
     assert line["elements"][0]["text"] == "✅ Confirmed by Kim &lt;!channel&gt; at —"
-    assert [b["action_id"] for b in buttons(blocks)] == ["cancel_unconfirm", "cancel_details"]
+    assert [b["action_id"] for b in buttons(blocks)] == [
+        "cancel_unconfirm",
+        "cancel_details",
+        "cancel_note",
+    ]
 
 
 def test_enterprise_user_ids_are_mentioned() -> None:
@@ -120,10 +142,10 @@ def test_enterprise_user_ids_are_mentioned() -> None:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_dates_are_shown_in_seoul_time(locale: str) -> None:
     blocks, _ = build_alert(make_result(), locale=locale, tz=SEOUL, now=NOW)
-    fields = [f["text"] for f in blocks[1]["fields"]]
+    fields = [fallback_dates(f["text"]) for f in blocks[1]["fields"]]
     assert f"*{t(locale, 'field.claimed_at')}*\n{CLAIMED_AT_SEOUL}" in fields
     assert f"*{t(locale, 'field.shipped_at')}*\n{SHIPPED_AT_SEOUL}" in fields
-    assert "2024-05-21 09:00 KST" in all_text(blocks)  # `now`, as the last update
+    assert "2024-05-21 09:00 KST" in fallback_dates(all_text(blocks))  # `now`, last update
 
 
 @pytest.mark.parametrize("locale", LOCALES)

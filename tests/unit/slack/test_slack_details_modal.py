@@ -13,7 +13,13 @@ from bot.slack.blocks.details_modal import (
 )
 from bot.slack.ids import BlockId, CallbackId
 from core.results import CsHistoryEntry
-from tests.support.slack_checks import all_text, assert_escaped, assert_valid_view, mrkdwn_texts
+from tests.support.slack_checks import (
+    all_text,
+    assert_escaped,
+    assert_valid_view,
+    fallback_dates,
+    mrkdwn_texts,
+)
 from tests.support.slack_factories import (
     AGENT,
     CLAIMED_AT,
@@ -88,7 +94,7 @@ def test_modal_of_every_result_scenario_is_valid(name: str, locale: str) -> None
 def test_order_fields_are_shown(locale: str) -> None:
     view = modal(locale)
     order = next(b for b in view["blocks"] if b.get("block_id") == BlockId.DETAILS_ORDER)
-    fields = [f["text"] for f in order["fields"]]
+    fields = [fallback_dates(f["text"]) for f in order["fields"]]
     yes = t(locale, "value.yes")
     assert f"*{t(locale, 'field.order_status')}*\n{t(locale, 'order_status.SHIPPED')}" in fields
     assert f"*{t(locale, 'field.ordered_qty')}*\n{t(locale, 'qty.units', count=2)}" in fields
@@ -101,7 +107,7 @@ def test_order_fields_are_shown(locale: str) -> None:
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_history_results_and_withdrawals_with_their_confirmation_state(locale: str) -> None:
-    shown = all_text(modal(locale)["blocks"])
+    shown = fallback_dates(all_text(modal(locale)["blocks"]))
     assert f"`{CLAIMED_AT_SEOUL}` Client 자동취소(배송후) (cancelbot)" in shown
     assert shown.count(t(locale, "details.unconfirmed")) == 3  # 2 results, 1 withdrawal
     confirmed = t(locale, "details.confirmed", who=f"<@{AGENT}>", at=CONFIRMED_AT_SEOUL)

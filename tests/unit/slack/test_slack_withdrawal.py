@@ -6,7 +6,13 @@ from bot.i18n import t
 from bot.slack.blocks.withdrawal import build_withdrawal_alert
 from bot.slack.ids import ActionId, BlockId
 from core.results import SupersededReason, WithdrawalReason, WithdrawalState
-from tests.support.slack_checks import all_text, assert_escaped, assert_valid_message, buttons
+from tests.support.slack_checks import (
+    all_text,
+    assert_escaped,
+    assert_valid_message,
+    buttons,
+    fallback_dates,
+)
 from tests.support.slack_factories import (
     AGENT,
     CLAIMED_AT_SEOUL,
@@ -70,7 +76,19 @@ def test_unconfirmed_withdrawal_buttons_carry_the_withdrawal_and_result_ids() ->
     assert [(b["action_id"], b["value"], b.get("style")) for b in buttons(blocks)] == [
         (ActionId.WITHDRAWAL_CONFIRM, "7", "primary"),
         (ActionId.CANCEL_DETAILS, "42", None),
+        # The withdrawal's case is its result's (issue 18).
+        (ActionId.CANCEL_CLAIM, "42", None),
+        (ActionId.CANCEL_NOTE, "42", None),
     ]
+    [menu] = [
+        e
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "overflow"
+    ]
+    # Goods on hold are never snoozed: the menu offers the details and a note only.
+    assert [o["value"] for o in menu["options"]] == ["details:42", "note:42"]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -78,12 +96,13 @@ def test_confirmed_withdrawal_offers_undo(locale: str) -> None:
     withdrawal = make_withdrawal(id=7, confirmed_by=AGENT, confirmed_at=CONFIRMED_AT)
     blocks, _ = build_withdrawal_alert(withdrawal, None, locale=locale, tz=SEOUL)
     confirmed = next(b for b in blocks if b.get("block_id") == BlockId.WITHDRAWAL_CONFIRMED)
-    assert confirmed["elements"][0]["text"] == t(
+    assert fallback_dates(confirmed["elements"][0]["text"]) == t(
         locale, "alert.confirmed", who=f"<@{AGENT}>", at=CONFIRMED_AT_SEOUL
     )
     assert [(b["action_id"], b["value"]) for b in buttons(blocks)] == [
         (ActionId.WITHDRAWAL_UNCONFIRM, "7"),
         (ActionId.CANCEL_DETAILS, "42"),
+        (ActionId.CANCEL_NOTE, "42"),
     ]
     assert buttons(blocks)[0]["text"]["text"] == t(locale, "button.undo")
 

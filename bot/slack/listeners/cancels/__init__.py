@@ -18,6 +18,11 @@ from bot.slack.listeners.cancels.clicks import (
     withdrawal_handler,
 )
 from bot.slack.listeners.cancels.command import command_handler
+from bot.slack.listeners.cancels.filter import (
+    filter_submission_handler,
+    filter_submission_precheck,
+    open_filter_handler,
+)
 from bot.slack.listeners.context import ListenerContext
 from bot.slack.listeners.deferred import Deferral, Kind
 from core.results import ConfirmAction
@@ -48,6 +53,17 @@ def register(app: App, ctx: ListenerContext, defer: Deferral) -> None:
             Kind.VIEW,
             answering(ctx, confirm_all_submission_handler(ctx)),
             precheck=confirm_all_submission_precheck(ctx),
+        )
+    )
+    # Filter without typing (issue 18).
+    app.action(ActionId.CANCELS_FILTER_OPEN.value)(
+        **defer(Kind.ACTION, answering(ctx, open_filter_handler(ctx)))
+    )
+    app.view(CallbackId.CANCELS_FILTER_MODAL.value)(
+        **defer(
+            Kind.VIEW,
+            answering(ctx, filter_submission_handler(ctx)),
+            precheck=filter_submission_precheck(ctx),
         )
     )
     for action_id, kind in (
