@@ -288,7 +288,13 @@ def test_a_note_goes_from_the_modal_to_the_orders_history_and_the_thread(world: 
     note = "Called the customer: pickup on Monday <!channel>"
     typed = {"note": {"note_text": {"type": "plain_text_input", "value": note}}}
 
-    assert world.submit(view, typed) is None  # acked: the modal closes
+    # Acked at once with "saving…"; the note is kept after the ack and the modal says so.
+    saving = world.submit(view, typed)
+    assert saving["response_action"] == "update"
+    assert t("en", "note.saving") in json.dumps(saving["view"], ensure_ascii=False)
+    [saved] = world.fake.calls_to("views.update")
+    assert saved.args["view_id"] == "V0NOTE"
+    assert t("en", "note.saved") in json.dumps(saved.args["view"], ensure_ascii=False)
 
     result = world.result()
     history = read_models.order_details(world.deps.make_uow, result.management_no).history
@@ -310,10 +316,11 @@ def test_a_note_goes_from_the_modal_to_the_orders_history_and_the_thread(world: 
 def test_a_note_on_a_result_that_is_gone_is_refused_in_the_modal(world: World) -> None:
     view = {"callback_id": CallbackId.CANCEL_NOTE_MODAL.value, "private_metadata": "999"}
     typed = {"note": {"note_text": {"type": "plain_text_input", "value": "hello"}}}
-    assert world.submit(view, typed) == {
-        "response_action": "errors",
-        "errors": {"note": t("en", "note.gone")},
-    }
+    assert world.submit(view, typed)["response_action"] == "update"  # "saving…"
+    [told] = world.fake.calls_to("views.update")
+    assert t("en", "note.gone") in json.dumps(told.args["view"], ensure_ascii=False)
+    with world.deps.make_uow() as uow:
+        assert all(e.result_id != 999 for e in uow.history.for_order(world.result().management_no))
 
 
 def test_a_snooze_leaves_the_default_view_and_comes_back_with_a_mention(world: World) -> None:
@@ -420,8 +427,11 @@ def test_take_snooze_and_note_need_the_same_permission_as_confirm(
     assert (result.taken_by, result.snoozed_until) == (None, None)
     view = {"callback_id": CallbackId.CANCEL_NOTE_MODAL.value, "private_metadata": rid}
     typed = {"note": {"note_text": {"type": "plain_text_input", "value": "hi"}}}
-    refused = world.submit(view, typed, user=OTHER)
-    assert refused["errors"] == {"note": t("en", "case.not_allowed")}
+    assert world.submit(view, typed, user=OTHER)["response_action"] == "update"  # "saving…"
+    [told] = world.fake.calls_to("views.update")
+    assert t("en", "case.not_allowed") in json.dumps(told.args["view"], ensure_ascii=False)
+    history = read_models.order_details(world.deps.make_uow, result.management_no).history
+    assert all(entry.actor != OTHER for entry in history)
 
 
 # --- App Home -------------------------------------------------------------------------------
