@@ -496,7 +496,8 @@ def _quick_time(value: object) -> datetime:
     moment = datetime.fromisoformat(_quick_str(value))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=KST)
-    if time_problem(moment):
+    # No offset moves 1971-2198 out of 1970-2199 (time_problem's range): only ask beyond.
+    if not 1971 <= moment.year <= 2198 and time_problem(moment):
         raise _Unusual
     return moment
 
