@@ -3,7 +3,10 @@
 Default: 200 signed `cancel_confirm` clicks (each on a different result) go through
 cancelbot's HTTP server and Bolt app, the Web API pointed at a local fake; p50/p99 of the
 time to the HTTP answer (the ack) is printed next to a bare Bolt app on the same server
-that only acks (the floor).
+that only acks (the floor). Each clicked alert is first posted to the fake as the
+publisher would post it (rendered, with its metadata, recorded as posted), and the click
+carries that message's ts: the re-renders counted are the chat.update calls Slack
+accepted, with the ones it refused counted apart.
 
 --burst: a whole `cancelbot run` (Runtime: waitress, the Bolt app, the scheduler running
 its jobs: a sandbox sync every 2 s, the outbox, its 10,000 alerts) gets 200 /cancels (five
@@ -46,16 +49,18 @@ from bot.runtime.bootstrap import build, upgrade_database
 from bot.runtime.config import AccountConfig, default_config
 from bot.runtime.process import Runtime
 from bot.runtime.server import serve_in_thread
-from bot.slack.alerts import METADATA_EVENT
+from bot.slack.alerts import alert_metadata, render_alert
 from bot.slack.app import create_app
 from bot.slack.client import make_client
 from core import apply, order_book, read_models
 from core.claims import Claim, ClaimState, ClaimType
 from core.orders import Order, OrderStatus
 from core.queries import parse_filter
+from core.results import TargetKind
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_app import (
     BOT_TOKEN,
+    CHANNEL,
     SECRET,
     block_action,
     interaction_body,
@@ -104,19 +109,45 @@ def seed(deps: object, n: int) -> list[int]:
     return ids
 
 
-def clicks(base_url: str, ids: list[int], client: httpx.Client) -> list[float]:
+def post_alerts(deps: object, fake: FakeSlack, ids: list[int]) -> dict[int, str]:
+    """The alerts of `ids` posted to the fake Slack as the publisher posts them and
+    recorded as posted: result id -> the message's ts, for the clicks to refer to."""
+    from zoneinfo import ZoneInfo
+
+    make_uow = deps.make_uow  # type: ignore[attr-defined]
+    client = make_client(BOT_TOKEN, fake.base_url)
+    ts_of: dict[int, str] = {}
+    for rid in ids:
+        alert = render_alert(
+            make_uow, TargetKind.RESULT, rid, locale="ko", tz=ZoneInfo("Asia/Seoul")
+        )
+        assert alert is not None
+        answer = client.chat_postMessage(
+            channel=CHANNEL,
+            text=alert.text,
+            blocks=alert.blocks,
+            metadata=alert_metadata(TargetKind.RESULT, rid),
+        )
+        ts_of[rid] = str(answer["ts"])
+    with make_uow() as uow:
+        for rid, ts in ts_of.items():
+            uow.alerts.save(TargetKind.RESULT, rid, CHANNEL, ts, T0)
+        uow.commit()
+    return ts_of
+
+
+def clicks(
+    base_url: str, ids: list[int], client: httpx.Client, ts_of: dict[int, str] | None = None
+) -> list[float]:
+    """Confirm clicks on `ids`; on their posted alerts when `ts_of` has them."""
     times = []
     for rid in ids:
         # The alert carries its metadata, so the click re-renders it (chat.update) as in Slack.
-        metadata = {
-            "event_type": METADATA_EVENT,
-            "event_payload": {"target": "result", "target_id": rid},
-        }
         payload = block_action(
             "cancel_confirm",
             str(rid),
-            message_ts=f"1700000000.{rid:06d}",
-            message={"metadata": metadata},
+            message_ts=(ts_of or {}).get(rid, f"1700000000.{rid:06d}"),
+            message={"metadata": alert_metadata(TargetKind.RESULT, rid)},
         )
         body = interaction_body(payload)
         started = time.perf_counter()
@@ -153,16 +184,12 @@ def cancels_body(n: int, words: str, response_url: str) -> str:
     )
 
 
-def confirm_body(rid: int, response_url: str) -> str:
-    metadata = {
-        "event_type": METADATA_EVENT,
-        "event_payload": {"target": "result", "target_id": rid},
-    }
+def confirm_body(rid: int, ts: str, response_url: str) -> str:
     payload = block_action(
         "cancel_confirm",
         str(rid),
-        message_ts=f"1700000000.{rid:06d}",
-        message={"metadata": metadata},
+        message_ts=ts,
+        message={"metadata": alert_metadata(TargetKind.RESULT, rid)},
         response_url=f"{response_url}/click{rid}",
     )
     return interaction_body(payload)
@@ -221,9 +248,7 @@ def own_database(url: str) -> tuple[str, Callable[[], None]]:
 def burst(args: argparse.Namespace) -> None:
     from zoneinfo import ZoneInfo
 
-    # The clicks re-render alerts that exist only in this bench's payloads: the fake
-    # answers message_not_found, which cancelbot logs as a warning. Keep the output short.
-    logging.basicConfig(level=logging.ERROR)
+    logging.basicConfig(level=logging.ERROR)  # keep the output short
 
     tmp = tempfile.TemporaryDirectory()
     drop: Callable[[], None] = lambda: None  # noqa: E731
@@ -236,6 +261,7 @@ def burst(args: argparse.Namespace) -> None:
         deps = build(url, ZoneInfo("Asia/Seoul"))
         ids = seed(deps, args.results)
         fake = FakeSlack().start()
+        ts_of = post_alerts(deps, fake, ids[: args.clicks])
         settings = make_settings(fake)
         config = replace(
             default_config(),
@@ -263,7 +289,9 @@ def burst(args: argparse.Namespace) -> None:
                 cancels_body(n, FILTERS[n % len(FILTERS)], fake.webhook_url)
                 for n in range(args.commands)
             ]
-            bodies += [confirm_body(rid, fake.webhook_url) for rid in ids[: args.clicks]]
+            bodies += [
+                confirm_body(rid, ts_of[rid], fake.webhook_url) for rid in ids[: args.clicks]
+            ]
             random.Random(7).shuffle(bodies)
             jobs_before = len(fake.calls)
             results: dict[str, list[tuple[float, int, str]]] = {}
@@ -342,24 +370,34 @@ def main() -> None:
     def only_ack(ack) -> None:  # type: ignore[no-untyped-def]
         ack()
 
+    # Ours clicks alerts that were posted: its warm-up ones and its measured ones.
+    warm, measured = ids[-args.clicks // 10 :], ids[args.clicks : 2 * args.clicks]
+    ts_of = post_alerts(deps, fake, [*warm, *measured])
     with httpx.Client(timeout=10) as client:
         ours_url, stop_ours = serve_in_thread(app, signing_secret=SECRET)
         bare_url, stop_bare = serve_in_thread(bare, signing_secret=SECRET)
         try:
             clicks(bare_url, ids[: args.clicks // 10], client)  # warm up both
-            clicks(ours_url, ids[-args.clicks // 10 :], client)
+            clicks(ours_url, warm, client, ts_of)
+            fake.wait_for("chat.update", len(warm), timeout=10)
+            fake.reset_calls()
             floor = clicks(bare_url, ids[: args.clicks], client)
-            ours = clicks(ours_url, ids[args.clicks : 2 * args.clicks], client)
+            ours = clicks(ours_url, measured, client, ts_of)
+            # The re-render follows the ack: wait for all of them before counting.
+            fake.wait_for("chat.update", len(measured), timeout=30)
         finally:
             stop_ours()
             stop_bare()
-    time.sleep(1.0)  # let the confirmations' chat.update calls finish before counting
     _, floor_p99 = summary("bare Bolt app (ack only)", floor)
     _, ours_p99 = summary("cancelbot Confirm", ours)
     print(f"ratio p99: {ours_p99 / floor_p99:.2f}x the floor")
-    updates = len(fake.calls_to("chat.update"))
+    updates = fake.calls_to("chat.update")
+    rerendered = sum(1 for c in updates if c.ok)
     confirmed = read_models.list_results(deps.make_uow, parse_filter("confirmed:yes")).total
-    print(f"after the clicks: {confirmed} results confirmed, {updates} alerts re-rendered")
+    print(
+        f"after {len(measured)} clicks: {confirmed} results confirmed (warm-up included), "
+        f"{rerendered} alerts re-rendered, {len(updates) - rerendered} re-renders refused"
+    )
     fake.stop()
     deps.close()
 

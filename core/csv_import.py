@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -241,18 +242,28 @@ def _time(field: str, value: str, tz: tzinfo, *, checked: bool = True) -> dateti
     return moment
 
 
+# Parsed once per distinct text: a batch repeats the same few marketplaces and statuses.
+# Failures are not cached (lru_cache keeps return values only), so each row says its own.
+@functools.lru_cache(maxsize=64)
+def _marketplace_code(text: str) -> str:
+    return Marketplace.parse(text).value
+
+
+_order_status = functools.lru_cache(maxsize=64)(OrderStatus.parse)
+
+
 def order_from_mapping(row: Mapping[str, str], tz: tzinfo) -> Order:
     """One orders-CSV row (or a JSON object with the same fields) as an Order."""
     shipped = row.get("shipped_at", "")
     return Order(
         management_no=_id(row, "management_no"),
-        marketplace=_parse("marketplace", _required(row, "marketplace"), Marketplace.parse).value,
+        marketplace=_parse("marketplace", _required(row, "marketplace"), _marketplace_code),
         marketplace_order_id=_id(row, "marketplace_order_id"),
         marketplace_item_id=_id(row, "marketplace_item_id", required=False),
         product_name=clean_text(row.get("product_name", "")),
         option=clean_text(row.get("option", "")),
         quantity=_int("quantity", _required(row, "quantity"), 1),
-        status=_parse("status", _required(row, "status"), OrderStatus.parse),
+        status=_parse("status", _required(row, "status"), _order_status),
         invoice_no=_id(row, "invoice_no", required=False),
         shipped_at=_time("shipped_at", shipped, tz) if shipped else None,
     )

@@ -125,8 +125,16 @@ def _import(
     before: dict[int, CancelResult] = {}
     outcome.matched = _match_late_claims(uow, [*creates, *updates], now, before)
     numbers = resettle | _numbers_of(uow, outcome.matched)
+    # What was just written is what settling would read back (the rows are locked).
+    written = {o.management_no: o for o in [*creates, *updates]}
     settled = reconcile.settle(
-        uow, numbers, now, attached=outcome.matched, before=before, created=()
+        uow,
+        numbers,
+        now,
+        attached=outcome.matched,
+        before=before,
+        created=(),
+        locked={no: written[no] for no in numbers if no in written},
     )
     outcome.settled = [r.id for r in settled.results if r.id is not None]
     return outcome

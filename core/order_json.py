@@ -59,9 +59,9 @@ def parse_order_batch(payload: Any, tz: tzinfo) -> OrderBatch | list[BatchError]
             errors.append(BatchError(index, None, "each order must be a JSON object"))
             continue
         found_before = len(errors)
-        unknown = sorted(set(row) - ALLOWED)
-        for key in unknown:
-            errors.append(BatchError(index, key, "unknown field"))
+        if not ALLOWED.issuperset(row):
+            for key in sorted(set(row) - ALLOWED):
+                errors.append(BatchError(index, key, "unknown field"))
         force = row.get("force", False)
         if not isinstance(force, bool):
             errors.append(BatchError(index, "force", "must be true or false"))
@@ -70,6 +70,8 @@ def parse_order_batch(payload: Any, tz: tzinfo) -> OrderBatch | list[BatchError]
             value = row.get(key)
             if value is None:
                 fields[key] = ""
+            elif type(value) is str:  # the usual case, first
+                fields[key] = value.strip()
             elif isinstance(value, bool) or not isinstance(value, str | int):
                 errors.append(BatchError(index, key, "must be a string or a number"))
             else:

@@ -392,6 +392,9 @@ def settle(
             events=uow.oms_events,
         )
         for no, order in orders.items()
+        # An order with no result, no withdrawal and no hold has nothing to settle (most
+        # of an order import's changed orders): planning it would change nothing.
+        if by_order[no] or withdrawals[no] or order.on_hold
     ]
     items = _write(uow, plans, now)
     changed = {r.id: r for p in plans for r in p.results}

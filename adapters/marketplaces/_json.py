@@ -59,6 +59,12 @@ class JsonNode:
             raise self._fail("a list")
         return [JsonNode(item, f"{self.path}[{i}]") for i, item in enumerate(self.value)]
 
+    def raw_list(self) -> list[object]:
+        """The items as decoded, for a reader that makes its own nodes only when needed."""
+        if not isinstance(self.value, list):
+            raise self._fail("a list")
+        return self.value
+
     def as_str(self) -> str:
         if not isinstance(self.value, str):
             raise self._fail("a string")

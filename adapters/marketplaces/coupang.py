@@ -59,6 +59,7 @@ from core.account_check import AccountCheck
 from core.claims import Claim, ClaimKey, ClaimState, ClaimType
 from core.errors import MarketplaceError
 from core.ports import Clock
+from core.storable import time_problem
 
 log = logging.getLogger(__name__)
 
@@ -410,7 +411,14 @@ def _hint(error: MarketplaceError) -> str:
 def parse_page(body: JsonNode) -> Page:
     receipts: list[Receipt] = []
     bad: list[BadReceipt] = []
-    for row in body["data"].as_list():
+    data = body["data"]
+    for i, value in enumerate(data.raw_list()):
+        try:
+            receipts.append(_quick_receipt(value))
+            continue
+        except (_Unusual, LookupError, TypeError, ValueError, ArithmeticError):
+            pass  # the checked read below decides, and names the field
+        row = JsonNode(value, f"{data.path}[{i}]")  # the path as_list() would give it
         try:
             receipts.append(parse_receipt(row))
         except GarbledBody as exc:  # this row only: the others are read
@@ -419,6 +427,93 @@ def parse_page(body: JsonNode) -> Page:
         return Page(receipts, "", bad, token_missing=True)
     token = body["nextToken"]
     return Page(receipts, "" if token.is_null() else token.as_str(), bad)
+
+
+class _Unusual(Exception):
+    """A row the quick read does not take as it is."""
+
+
+def _quick_receipt(row: object) -> Receipt:
+    """parse_receipt's answer for a well-formed row, without a JsonNode per field (most of
+    a page's parsing time). Anything it does not expect raises, and the row goes through
+    parse_receipt, whose answer (or GarbledBody) is the one that counts."""
+    if type(row) is not dict:
+        raise _Unusual
+    status = row.get("receiptStatus")
+    items = row["returnItems"]
+    if type(items) is not list:
+        raise _Unusual
+    return Receipt(
+        receipt_id=_quick_id(row["receiptId"]),
+        order_id=_quick_id(row["orderId"]),
+        receipt_status="" if status is None else _quick_str(status),
+        created_at=_quick_time(row["createdAt"]),
+        modified_at=_quick_optional_time(row.get("modifiedAt")),
+        complete_confirm_date=_quick_optional_time(row.get("completeConfirmDate")),
+        release_stop_status=_quick_optional_str(row.get("releaseStopStatus")),
+        enclose_price=_quick_money(row.get("enclosePrice")),
+        return_shipping_charge=_quick_money(row.get("returnShippingCharge")),
+        items=tuple(_quick_item(item) for item in items),
+    )
+
+
+def _quick_item(item: object) -> ReturnItem:
+    if type(item) is not dict:
+        raise _Unusual
+    name = item.get("vendorItemName")
+    return ReturnItem(
+        vendor_item_id=_quick_id(item["vendorItemId"]),
+        vendor_item_name="" if name is None else _quick_str(name),
+        purchase_count=_quick_int(item["purchaseCount"]),
+        cancel_count=_quick_int(item["cancelCount"]),
+        release_status=_quick_optional_str(item.get("releaseStatus")),
+    )
+
+
+def _quick_str(value: object) -> str:
+    if type(value) is not str:
+        raise _Unusual
+    return value
+
+
+def _quick_optional_str(value: object) -> str | None:
+    return None if value is None else _quick_str(value)
+
+
+def _quick_int(value: object) -> int:
+    if type(value) is not int:  # bool is not a count
+        raise _Unusual
+    return value
+
+
+def _quick_id(value: object) -> str:
+    if type(value) is str and value:
+        return value
+    return str(_quick_int(value))
+
+
+def _quick_time(value: object) -> datetime:
+    moment = datetime.fromisoformat(_quick_str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=KST)
+    # No offset moves 1971-2198 out of 1970-2199 (time_problem's range): only ask beyond.
+    if not 1971 <= moment.year <= 2198 and time_problem(moment):
+        raise _Unusual
+    return moment
+
+
+def _quick_optional_time(value: object) -> datetime | None:
+    return None if value is None or value == "" else _quick_time(value)
+
+
+def _quick_money(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    if type(value) is dict:
+        return Decimal(_quick_int(value["units"])) + Decimal(_quick_int(value["nanos"])) / 10**9
+    if type(value) is int or type(value) is float:
+        return Decimal(str(value))
+    raise _Unusual
 
 
 def _lenient_id(row: JsonNode) -> str:

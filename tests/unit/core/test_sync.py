@@ -3,6 +3,7 @@ claim source: windows, watermark, overlap, failures and races."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -212,3 +213,66 @@ def test_an_account_is_due_once_its_interval_passed_since_any_replicas_last_pass
     sync_account(make_uow, FakeSource([]), clock.now(), lookback=timedelta(hours=1))
     assert not sync_due(make_uow, "main", clock.advance(minutes=4), every)
     assert sync_due(make_uow, "main", clock.advance(minutes=1), every)
+
+
+@dataclass
+class PagedSource(FakeSource):
+    """Pages of `page_size` in one window; asking for page `fail_at` raises instead."""
+
+    fail_at: int | None = None
+    pages_read: int = 0
+
+    def iter_claims(self, start: datetime, end: datetime) -> Iterator[Sequence[Claim]]:
+        self.asked.append((start, end))
+        found = [c for c in self.claims if start <= c.claimed_at < end]
+        for i in range(0, len(found), self.page_size):
+            if self.pages_read + 1 == self.fail_at:
+                raise MarketplaceError("HTTP 502 on this page", account=self.account)
+            self.pages_read += 1
+            yield found[i : i + self.page_size]
+
+
+def prefetch_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "sync-prefetch"]
+
+
+def test_an_error_fetching_page_3_keeps_pages_1_and_2_and_the_watermark_before_it() -> None:
+    store, clock = FakeStore(), FakeClock()
+    make_uow = fake_uow_factory(store)
+    now = clock.now()
+    first = sync_account(make_uow, FakeSource(), now, lookback=timedelta(hours=1))
+    assert first.ok and store.sync["main"].watermark == now
+    later = clock.advance(hours=1)
+    claims = [claim_for(claimed_at=later - timedelta(minutes=m)) for m in range(1, 8)]
+    source = PagedSource(claims, max_window=timedelta(days=2), fail_at=3)
+
+    report = sync_account(make_uow, source, later)
+
+    assert not report.ok and "HTTP 502" in (report.error or "")
+    assert source.pages_read == 2 and report.fetched == 4  # pages 1 and 2, each committed
+    assert {r.claim_id for r in store.results.values()} == {c.claim_id for c in claims[:4]}
+    assert store.sync["main"].watermark == now  # where it was before the pass
+    assert prefetch_threads() == []
+
+
+def test_the_prefetch_thread_ends_with_the_pass_however_it_ends() -> None:
+    store, clock = FakeStore(), FakeClock()
+    now = clock.now()
+    # Forty pages: the prefetch thread fills its queue and waits on it.
+    claims = [claim_for(claimed_at=now - timedelta(seconds=s)) for s in range(1, 81)]
+    checks = iter(range(1_000))
+
+    done = sync_account(
+        fake_uow_factory(store), PagedSource(claims), now, lookback=timedelta(hours=1)
+    )
+    stopped = sync_account(
+        fake_uow_factory(FakeStore()),
+        PagedSource(claims),
+        now,
+        lookback=timedelta(hours=1),
+        should_stop=lambda: next(checks) == 3,  # before the window, then per page
+    )
+
+    assert done.ok and done.fetched == 80
+    assert not stopped.ok and 0 < stopped.fetched < 80
+    assert prefetch_threads() == []
