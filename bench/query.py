@@ -80,7 +80,7 @@ FILTERS: list[tuple[str, str, str]] = [
     ),
     (
         "confirmed, one week",
-        "확인 from:2026-11-10 to:2026-11-16",
+        "확인 from:2026-09-01 to:2026-09-07",
         "phase='AFTER_SHIPPING' AND confirmed_by IS NOT NULL AND snoozed_until IS NULL "
         "AND claimed_at >= :a AND claimed_at < :b",
     ),

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from adapters.db import mapping
 from adapters.db.filters import all_of, result_conditions
+from adapters.db.ids import among
 from adapters.db.tables import (
     CancelResultRow as R,
 )
@@ -108,10 +109,8 @@ def _mark(
     else:
         state = table.c.confirmed_by.is_(None) if actor else table.c.confirmed_by.is_not(None)
     changed: list[int] = []
-    for part in chunks(sorted(set(ids)), 5000):
-        stmt = (
-            update(table).where(table.c.id.in_(part), state).values(**values).returning(table.c.id)
-        )
+    for wanted in among(session, table.c.id, ids):
+        stmt = update(table).where(wanted, state).values(**values).returning(table.c.id)
         changed.extend(session.execute(stmt).scalars())
     return changed
 
@@ -238,8 +237,8 @@ class SqlResultRepository:
 
     def get_many(self, ids: Collection[int]) -> dict[int, CancelResult]:
         out: dict[int, CancelResult] = {}
-        for part in chunks(sorted(set(ids))):
-            for row in self.session.execute(select(RESULTS).where(RESULTS.c.id.in_(part))):
+        for wanted in among(self.session, RESULTS.c.id, ids):
+            for row in self.session.execute(select(RESULTS).where(wanted)):
                 out[row.id] = mapping.result_from_row(row)
         return out
 
@@ -286,11 +285,9 @@ class SqlResultRepository:
 
     def clear_confirmations(self, ids: Collection[int]) -> None:
         table = _table(R)
-        for part in chunks(sorted(set(ids))):
+        for wanted in among(self.session, table.c.id, ids):
             self.session.execute(
-                update(table)
-                .where(table.c.id.in_(part))
-                .values(confirmed_by=None, confirmed_at=None)
+                update(table).where(wanted).values(confirmed_by=None, confirmed_at=None)
             )
 
     def unmatched_for(self, orders: Collection[Order]) -> list[CancelResult]:
@@ -330,8 +327,8 @@ class SqlResultRepository:
 
     def management_nos(self, ids: Collection[int]) -> dict[int, str | None]:
         out: dict[int, str | None] = {}
-        for part in chunks(sorted(set(ids)), 5000):
-            stmt = select(R.id, R.management_no).where(R.id.in_(part))
+        for wanted in among(self.session, RESULTS.c.id, ids):
+            stmt = select(RESULTS.c.id, RESULTS.c.management_no).where(wanted)
             out.update((int(i), n) for i, n in self.session.execute(stmt))
         return out
 
@@ -340,14 +337,11 @@ class SqlResultRepository:
     ) -> list[CancelResult]:
         skip = set(besides)
         out: list[CancelResult] = []
-        for part in chunks(sorted(set(management_nos))):
+        for numbers in among(self.session, RESULTS.c.management_no, management_nos):
             # Ids first: rows the caller already holds are not read (and mapped) again.
-            ids = self.session.execute(
-                select(RESULTS.c.id).where(RESULTS.c.management_no.in_(part))
-            ).scalars()
-            wanted = sorted(set(ids) - skip)
-            for some in chunks(wanted):
-                stmt = select(RESULTS).where(RESULTS.c.id.in_(some))
+            ids = self.session.execute(select(RESULTS.c.id).where(numbers)).scalars()
+            for wanted in among(self.session, RESULTS.c.id, set(ids) - skip):
+                stmt = select(RESULTS).where(wanted)
                 out.extend(mapping.result_from_row(r) for r in self.session.execute(stmt))
         return sorted(out, key=lambda r: r.id or 0)
 
@@ -360,14 +354,15 @@ class SqlResultRepository:
     def find(
         self, flt: CancelFilter, *, limit: int, offset: int, max_id: int | None
     ) -> list[CancelResult]:
+        # Core rows, not ORM instances: a page is read to be shown, never changed.
         stmt = (
-            select(R)
+            select(RESULTS)
             .where(self._where(flt, max_id))
-            .order_by(R.claimed_at.desc(), R.id.desc())
+            .order_by(RESULTS.c.claimed_at.desc(), RESULTS.c.id.desc())
             .limit(limit)
             .offset(offset)
         )
-        return [mapping.result_from_row(r) for r in self.session.execute(stmt).scalars()]
+        return [mapping.result_from_row(r) for r in self.session.execute(stmt)]
 
     def count(self, flt: CancelFilter, *, max_id: int | None) -> int:
         stmt = select(func.count()).select_from(R).where(self._where(flt, max_id))
@@ -441,8 +436,8 @@ class SqlWithdrawalRepository:
 
     def get_many(self, ids: Collection[int]) -> dict[int, Withdrawal]:
         out: dict[int, Withdrawal] = {}
-        for part in chunks(sorted(set(ids))):
-            for row in self.session.execute(select(WITHDRAWALS).where(WITHDRAWALS.c.id.in_(part))):
+        for wanted in among(self.session, WITHDRAWALS.c.id, ids):
+            for row in self.session.execute(select(WITHDRAWALS).where(wanted)):
                 out[row.id] = mapping.withdrawal_from_row(row)
         return out
 
@@ -474,8 +469,8 @@ class SqlWithdrawalRepository:
 
     def for_orders(self, management_nos: Collection[str]) -> list[Withdrawal]:
         out: list[Withdrawal] = []
-        for part in chunks(sorted(set(management_nos))):
-            stmt = select(WITHDRAWALS).where(WITHDRAWALS.c.management_no.in_(part))
+        for numbers in among(self.session, WITHDRAWALS.c.management_no, management_nos):
+            stmt = select(WITHDRAWALS).where(numbers)
             out.extend(
                 mapping.withdrawal_from_row(r)
                 for r in self.session.execute(stmt.order_by(WITHDRAWALS.c.id))
@@ -484,8 +479,8 @@ class SqlWithdrawalRepository:
 
     def for_results(self, result_ids: Collection[int]) -> list[Withdrawal]:
         out: list[Withdrawal] = []
-        for part in chunks(sorted(set(result_ids))):
-            rows = self.session.execute(select(W).where(W.result_id.in_(part)).order_by(W.id))
+        for wanted in among(self.session, WITHDRAWALS.c.result_id, result_ids):
+            rows = self.session.execute(select(W).where(wanted).order_by(W.id))
             out.extend(mapping.withdrawal_from_row(r) for r in rows.scalars())
         return out
 
