@@ -256,10 +256,6 @@ def bench(url: str, label: str, n: int, runs: int, bulk_runs: int) -> None:
         return SqlAlchemyUnitOfWork(factory, TZ)
 
     raw = create_engine(make_url(url))
-    week = parse_filter("from:2026-11-10 to:2026-11-16").claimed_range(TZ)
-    params: dict[str, Any] = {"a": week[0], "b": week[1]}
-    if raw.dialect.name == "sqlite":  # stored as naive UTC text there
-        params = {k: v.replace(tzinfo=None).isoformat(sep=" ") for k, v in params.items()}  # type: ignore[union-attr]
     print(
         f"  {'filter':30} {'ours p50':>9} {'p99':>8} {'floor p50':>10} {'p99':>8}"
         f"  {'ratio p50':>9} {'p99':>6}  total"
@@ -267,6 +263,13 @@ def bench(url: str, label: str, n: int, runs: int, bulk_runs: int) -> None:
     plans: list[tuple[str, list[str]]] = []
     for name, words, where in FILTERS:
         flt = parse_filter(words)
+        # :a/:b are the filter's own date bounds (SQLite stores naive UTC text)
+        bounds = dict(zip("ab", flt.claimed_range(TZ), strict=True))
+        params: dict[str, Any] = {
+            k: v.replace(tzinfo=None).isoformat(sep=" ") if raw.dialect.name == "sqlite" else v
+            for k, v in bounds.items()
+            if v is not None
+        }
         ours = timings(lambda flt=flt: read_models.list_results(make_uow, flt, limit=PAGE), runs)
         count_sql = f"SELECT count(*), coalesce(max(id), 0) FROM cancel_results WHERE {where}"
         page_sql = (
@@ -275,7 +278,9 @@ def bench(url: str, label: str, n: int, runs: int, bulk_runs: int) -> None:
         )
         total = 0
 
-        def floor(count_sql: str = count_sql, page_sql: str = page_sql) -> None:
+        def floor(
+            count_sql: str = count_sql, page_sql: str = page_sql, params: Any = params
+        ) -> None:
             nonlocal total
             with raw.connect() as conn:
                 total = conn.execute(text(count_sql), params).one()[0]
