@@ -60,6 +60,12 @@ OPEN_FILTER_COLUMNS = (
     "category",
     "anomaly",
     "id",  # PostgreSQL reads count(*), max(id) from the index only when id is in it
+    # Always NULL here, but SQLite counts an index as covering only when it holds every
+    # column the query names, and never credits the columns of the index's own WHERE.
+    # Without them each view read a table row per candidate, and at 5M results SQLite
+    # preferred ix_cancel_results_unconfirmed for the default view (~1 s for 247k rows).
+    "confirmed_by",
+    "snoozed_until",
 )
 
 
