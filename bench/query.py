@@ -64,7 +64,8 @@ FILTERS: list[tuple[str, str, str]] = [
     (
         "category 송장-취소",
         "송장 취소",
-        f"order_status='INVOICED' AND claim_type='CANCEL' AND {OPEN}",
+        # 송장 is before shipping (rules.phase_for): the best hand query says so
+        f"phase='BEFORE_SHIPPING' AND order_status='INVOICED' AND claim_type='CANCEL' AND {OPEN}",
     ),
     ("claim requested", "state:requested", f"claim_state='REQUESTED' AND {AFTER_OPEN}"),
     ("unmatched", "미매칭", f"unmatched AND {AFTER_OPEN}"),
