@@ -155,7 +155,6 @@ def _record(
         # Whoever took these cases sees them leave (or come back to) their own list.
         holders = set(uow.cases.holders(changed).values())
         items += [refresh_home(user, now) for user in sorted(holders)]
-    uow.outbox.enqueue(items, now)
     if uow.oms_events:
         kind = {
             (TargetKind.RESULT, ConfirmAction.CONFIRM): OmsEvent.RESULT_CONFIRMED,
@@ -163,22 +162,21 @@ def _record(
             (TargetKind.WITHDRAWAL, ConfirmAction.CONFIRM): OmsEvent.WITHDRAWAL_CONFIRMED,
             (TargetKind.WITHDRAWAL, ConfirmAction.UNCONFIRM): OmsEvent.WITHDRAWAL_UNCONFIRMED,
         }[(target, action)]
-        uow.outbox.enqueue(
-            [
-                oms_event(
-                    kind,
-                    no,
-                    owners[i][1],
-                    now,
-                    subject=str(i),
-                    by=actor,
-                    **({"withdrawal_id": i} if target is TargetKind.WITHDRAWAL else {}),
-                )
-                for i in changed
-                if (no := owners[i][0])
-            ],
-            now,
-        )
+        items += [
+            oms_event(
+                kind,
+                no,
+                owners[i][1],
+                now,
+                subject=str(i),
+                by=actor,
+                **({"withdrawal_id": i} if target is TargetKind.WITHDRAWAL else {}),
+            )
+            for i in changed
+            if (no := owners[i][0])
+        ]
+    # One batch of every row: the writes cost per statement, not per row.
+    uow.outbox.enqueue(items, now)
     verb = "확인" if action is ConfirmAction.CONFIRM else "확인취소"
     label = "취소결과" if target is TargetKind.RESULT else "취소철회"
     uow.history.add(

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from adapters.db import mapping
 from adapters.db.coordination import _upsert_insert
-from adapters.db.repositories import RESULTS, WITHDRAWALS, chunks
+from adapters.db.ids import among
+from adapters.db.repositories import RESULTS, WITHDRAWALS
 from adapters.db.tables import CsHistoryRow, EscalationRow
 from core.orders import Phase
 from core.results import CancelResult, CsHistoryEntry, TargetKind, WithdrawalState
@@ -75,17 +76,18 @@ class SqlCaseRepository:
 
     def holders(self, result_ids: Collection[int]) -> dict[int, str]:
         out: dict[int, str] = {}
-        for part in chunks(sorted(set(result_ids)), 5000):
-            stmt = select(R.id, R.taken_by).where(R.id.in_(part), R.taken_by.is_not(None))
+        for wanted in among(self.session, R.id, result_ids):
+            stmt = select(R.id, R.taken_by).where(wanted, R.taken_by.is_not(None))
             out.update((int(i), str(u)) for i, u in self.session.execute(stmt))
         return out
 
     def unmatched_notes(self, result_ids: Collection[int]) -> list[CsHistoryEntry]:
         out: list[CsHistoryEntry] = []
-        for part in chunks(sorted(set(result_ids))):
+        column = CsHistoryRow.__table__.c.result_id
+        for wanted in among(self.session, column, result_ids):
             rows = self.session.execute(
                 select(CsHistoryRow)
-                .where(CsHistoryRow.management_no == "", CsHistoryRow.result_id.in_(part))
+                .where(CsHistoryRow.management_no == "", wanted)
                 .order_by(CsHistoryRow.id)
             ).scalars()
             out.extend(mapping.history_from_row(r) for r in rows)

@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from adapters.db.ids import among
 from adapters.db.tables import (
     AlertMessageRow,
     MarketplaceActionRow,
@@ -294,11 +295,10 @@ class SqlAlertMessageRepository:
 
     def posted(self, target: TargetKind, target_ids: Collection[int]) -> set[int]:
         out: set[int] = set()
-        ids = sorted(set(target_ids))
-        for start in range(0, len(ids), 500):
+        column = AlertMessageRow.__table__.c.target_id
+        for wanted in among(self.session, column, target_ids):
             stmt = select(AlertMessageRow.target_id).where(
-                AlertMessageRow.target == target.value,
-                AlertMessageRow.target_id.in_(ids[start : start + 500]),
+                AlertMessageRow.target == target.value, wanted
             )
             out.update(int(i) for i in self.session.execute(stmt).scalars())
         return out
@@ -378,13 +378,9 @@ class SqlActionRepository:
 
     def for_results(self, result_ids: Collection[int]) -> dict[int, MarketplaceAction]:
         out: dict[int, MarketplaceAction] = {}
-        ids = sorted(set(result_ids))
-        for start in range(0, len(ids), 500):
-            stmt = (
-                select(MarketplaceActionRow)
-                .where(MarketplaceActionRow.result_id.in_(ids[start : start + 500]))
-                .order_by(MarketplaceActionRow.id)
-            )
+        column = MarketplaceActionRow.__table__.c.result_id
+        for wanted in among(self.session, column, result_ids):
+            stmt = select(MarketplaceActionRow).where(wanted).order_by(MarketplaceActionRow.id)
             out.update((r.result_id, _action(r)) for r in self.session.execute(stmt).scalars())
         return out
 
