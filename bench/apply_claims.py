@@ -1,7 +1,19 @@
-"""Apply 100,000 claims to a fresh SQLite file, then apply them again.
+"""Apply 100,000 claims to a fresh SQLite file, then apply them again; next to each pass,
+its floor.
 
-Prints claims/s for each pass and the peak RSS. Claims are generated and streamed in
-batches, as a sync applies them; the order book they match is loaded first.
+Claims are generated and streamed in batches, as a sync applies them; the order book they
+match is loaded first. The floors run after our passes, in the same process, on a second
+database made by the same migrations with the same engine (so the same pragmas):
+
+- first pass: every row our pass wrote (results, withdrawals, C/S history, outbox, and the
+  orders' holds), written again with the driver's own `executemany`, one transaction per
+  batch, as ours. The rows are read from our database untimed, so they are the same rows.
+- re-apply: the batch's stored results read by claim key with one raw `SELECT` per batch
+  (`FOR UPDATE` on PostgreSQL, as ours: a re-apply may write), rows left as tuples.
+
+Each line prints ours / floor / ratio in claims/s, and the process CPU time of both (wall
+time is noisy on a shared machine). With --database-url the database must be empty; on
+PostgreSQL the floor uses a database `<name>_floor` on the same server (dropped first).
 
     python bench/apply_claims.py [--claims 100000] [--batch 1000] [--database-url URL]
 """
@@ -14,15 +26,22 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.db import migrate
-from adapters.db.engine import make_engine, make_session_factory
+from adapters.db.base import Base
+from adapters.db.engine import make_engine, make_session_factory, normalize_url
 from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from core import apply, order_book
 from core.claims import Claim, ClaimState, ClaimType
@@ -76,19 +95,210 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+@dataclass
+class Timing:
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    @contextmanager
+    def measure(self) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.wall += time.perf_counter() - wall
+            self.cpu += time.process_time() - cpu
+
+
+# --- the floors: the driver's own calls, no SQLAlchemy in the timed part -----------------
+
+
+class Raw:
+    """A DB-API connection from one of our engines: the engine's connect hooks ran (SQLite's
+    pragmas), nothing else of SQLAlchemy's is in the way."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.sqlite = engine.dialect.name == "sqlite"
+        self.fairy = engine.raw_connection()
+        self.conn: Any = self.fairy.driver_connection
+        self.mark = "?" if self.sqlite else "%s"
+
+    def begin(self) -> None:
+        if self.sqlite:  # autocommit mode: our engine's "begin" hook issues this
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.conn.commit() if not self.sqlite else self.conn.execute("COMMIT")
+
+    def select(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cur = self.conn.cursor()
+        cur.execute(sql.replace("?", self.mark), params)
+        rows = list(cur.fetchall())
+        cur.close()
+        return rows
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            cur = self.conn.cursor()
+            cur.executemany(sql.replace("?", self.mark), rows)
+            cur.close()
+
+    def close(self) -> None:
+        if not self.sqlite:
+            self.conn.commit()  # end the read transaction psycopg opened
+        self.fairy.close()
+
+
+def _columns(table: str) -> list[str]:
+    return [c.name for c in Base.metadata.tables[table].columns]
+
+
+def _cols(table: str) -> str:
+    return ", ".join(f'"{c}"' for c in _columns(table))
+
+
+def _insert(table: str, tail: str = "") -> str:
+    names = _columns(table)
+    return f"INSERT INTO {table} ({_cols(table)}) VALUES ({', '.join('?' for _ in names)}){tail}"
+
+
+def _in(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+HOLD = ("cancelled", "on_hold", "held_at", "held_qty", "updated_at")
+
+
+def copy_orders(source: Raw, floor: Raw) -> None:
+    """The order book as it was before our passes (untimed)."""
+    last = 0
+    while rows := source.select(
+        f"SELECT {_cols('orders')} FROM orders WHERE id > ? ORDER BY id LIMIT 5000", (last,)
+    ):
+        floor.begin()
+        floor.executemany(_insert("orders"), rows)
+        floor.commit()
+        last = rows[-1][0]
+
+
+def floor_first_pass(source: Raw, floor: Raw, batch: int) -> Timing:
+    """Every row our first pass wrote, batch by batch: its results, then what hangs off
+    them (history, withdrawals, outbox rows, the orders' holds)."""
+    timing = Timing()
+    set_hold = f"UPDATE orders SET {', '.join(f'{c} = ?' for c in HOLD)} WHERE management_no = ?"
+    outbox = _insert("outbox", " ON CONFLICT (dedupe_key) DO NOTHING")
+    last = 0
+    while results := source.select(
+        f"SELECT {_cols('cancel_results')} FROM cancel_results WHERE id > ? ORDER BY id LIMIT ?",
+        (last, batch),
+    ):
+        lo, last = results[0][0], results[-1][0]
+        span = (lo, last)
+        history = source.select(
+            f"SELECT {_cols('cs_history')} FROM cs_history WHERE result_id BETWEEN ? AND ?", span
+        )
+        withdrawals = source.select(
+            f"SELECT {_cols('withdrawals')} FROM withdrawals WHERE result_id BETWEEN ? AND ?",
+            span,
+        )
+        wids = [w[0] for w in withdrawals]
+        items = source.select(
+            f"SELECT {_cols('outbox')} FROM outbox WHERE target = 'result' "
+            "AND target_id BETWEEN ? AND ?",
+            span,
+        )
+        if wids:
+            items += source.select(
+                f"SELECT {_cols('outbox')} FROM outbox WHERE target = 'withdrawal' "
+                f"AND target_id IN ({_in(wids)})",
+                wids,
+            )
+        numbers = sorted({r[6] for r in results if r[6]})  # management_no
+        holds = source.select(
+            f"SELECT {', '.join(HOLD)}, management_no FROM orders "
+            f"WHERE management_no IN ({_in(numbers)}) AND on_hold",
+            numbers,
+        )
+        with timing.measure():
+            floor.begin()
+            floor.executemany(_insert("cancel_results"), results)
+            floor.executemany(set_hold, holds)
+            floor.executemany(_insert("withdrawals"), withdrawals)
+            floor.executemany(_insert("cs_history"), history)
+            floor.executemany(outbox, items)
+            floor.commit()
+    return timing
+
+
+def floor_reapply(floor: Raw, n: int, batch: int) -> Timing:
+    """The stored results of each batch of claims, by claim key, as tuples."""
+    timing = Timing()
+    lock = "" if floor.sqlite else " ORDER BY id FOR UPDATE"
+    for keys in batched(claims(n), batch):
+        ids = [c.claim_id for c in keys]
+        sql = (
+            f"SELECT {_cols('cancel_results')} FROM cancel_results "
+            f"WHERE marketplace = ? AND claim_id IN ({_in(ids)}){lock}"
+        )
+        with timing.measure():
+            floor.begin()
+            rows = floor.select(sql, ["coupang", *ids])
+            floor.commit()
+        assert len(rows) == len(keys), "the floor must find every stored claim"
+    return timing
+
+
+def row_counts(raw: Raw) -> dict[str, int]:
+    tables = ("cancel_results", "withdrawals", "cs_history", "outbox", "confirmation_events")
+    counts = {t: raw.select(f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+    counts["orders on hold"] = raw.select("SELECT count(*) FROM orders WHERE on_hold")[0][0]
+    return counts
+
+
+def drop_database(url: URL, *, create: bool = False) -> None:
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+
+
+def floor_database(url: str, tmp: str) -> str:
+    """A second database like ours: SQLite next to it, PostgreSQL `<name>_floor`."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"sqlite:///{tmp}/floor.db"
+    floor = parsed.set(database=f"{parsed.database}_floor")
+    drop_database(floor, create=True)
+    return floor.render_as_string(hide_password=False)
+
+
+def line(label: str, n: int, ours: Timing, floor: Timing) -> str:
+    mine, best = n / ours.wall, n / floor.wall
+    return (
+        f"{label}: ours {mine:,.0f} / floor {best:,.0f} claims/s = {best / mine:.1f}x "
+        f"(cpu {ours.cpu:.1f}s / {floor.cpu:.1f}s = {ours.cpu / max(floor.cpu, 1e-9):.1f}x)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
+    parser.add_argument("--no-floor", action="store_true", help="ours only (for profiling)")
     args = parser.parse_args()
 
     tmp = tempfile.TemporaryDirectory()
-    url = args.database_url or f"sqlite:///{tmp.name}/bench.db"
+    url = normalize_url(args.database_url or f"sqlite:///{tmp.name}/bench.db")
     migrate.upgrade(url)
     engine = make_engine(url)
     factory = make_session_factory(engine)
     tz = ZoneInfo("Asia/Seoul")
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT count(*) FROM cancel_results")).scalar_one():
+            sys.exit(f"{url}: not empty; the bench needs an empty database")
 
     def make_uow() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(factory, tz)
@@ -97,21 +307,47 @@ def main() -> None:
     for batch in batched(orders(args.claims), 5000):  # type: ignore[arg-type]
         order_book.import_orders(make_uow, batch, datetime.now(UTC))  # type: ignore[arg-type]
     print(f"orders loaded: {args.claims:,} in {time.perf_counter() - started:.1f}s")
+    if not args.no_floor:
+        floor_engine = make_engine(floor_database(url, tmp.name))
+        migrate.upgrade(floor_engine.url.render_as_string(hide_password=False))
+        source, floor = Raw(engine), Raw(floor_engine)
+        copy_orders(source, floor)
 
-    for label in ("first pass", "second pass"):
+    ours: list[Timing] = []
+    for label in ("first pass", "re-apply"):
         stats = apply.ApplyStats()
-        started = time.perf_counter()
-        for batch in batched(claims(args.claims), args.batch):
-            stats += apply.apply_claims(make_uow, batch, datetime.now(UTC))
-            stats.changed_ids.clear()  # keep memory flat: the counts are what we report
-        elapsed = time.perf_counter() - started
+        timing = Timing()
+        with timing.measure():
+            for batch in batched(claims(args.claims), args.batch):
+                stats += apply.apply_claims(make_uow, batch, datetime.now(UTC))
+                stats.changed_ids.clear()  # keep memory flat: the counts are what we report
+        ours.append(timing)
         print(
-            f"{label}: {args.claims:,} claims in {elapsed:.1f}s = {args.claims / elapsed:,.0f} "
-            f"claims/s (new {stats.new:,}, unchanged {stats.unchanged:,}, "
+            f"{label}: {args.claims:,} claims in {timing.wall:.1f}s (cpu {timing.cpu:.1f}s) = "
+            f"{args.claims / timing.wall:,.0f} claims/s (new {stats.new:,}, "
+            f"updated {stats.updated:,}, unchanged {stats.unchanged:,}, "
             f"unmatched {stats.unmatched:,})"
         )
+    print(f"peak RSS after our passes: {peak_rss_mb():.0f} MB")
+    if args.no_floor:
+        engine.dispose()
+        return
+
+    write = floor_first_pass(source, floor, args.batch)
+    written, again = row_counts(source), row_counts(floor)
+    if written != again:
+        print(f"WARNING: the floor wrote {again}, ours {written}")
+    print(f"rows per pass: {written}")
+    read = floor_reapply(floor, args.claims, args.batch)
+    print(line("first pass", args.claims, ours[0], write))
+    print(line("re-apply", args.claims, ours[1], read))
     print(f"peak RSS: {peak_rss_mb():.0f} MB")
+    source.close()
+    floor.close()
     engine.dispose()
+    floor_engine.dispose()
+    if floor_engine.dialect.name == "postgresql":
+        drop_database(floor_engine.url)
 
 
 if __name__ == "__main__":
