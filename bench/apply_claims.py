@@ -117,10 +117,13 @@ class Raw:
     """A DB-API connection from one of our engines: the engine's connect hooks ran (SQLite's
     pragmas), nothing else of SQLAlchemy's is in the way."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, reader: bool = False) -> None:
         self.sqlite = engine.dialect.name == "sqlite"
         self.fairy = engine.raw_connection()
         self.conn: Any = self.fairy.driver_connection
+        if reader and not self.sqlite:
+            # An open snapshot while our passes run would hold PostgreSQL's cleanup back.
+            self.conn.autocommit = True
         self.mark = "?" if self.sqlite else "%s"
 
     def begin(self) -> None:
@@ -144,8 +147,6 @@ class Raw:
             cur.close()
 
     def close(self) -> None:
-        if not self.sqlite:
-            self.conn.commit()  # end the read transaction psycopg opened
         self.fairy.close()
 
 
@@ -252,6 +253,8 @@ def row_counts(raw: Raw) -> dict[str, int]:
     tables = ("cancel_results", "withdrawals", "cs_history", "outbox", "confirmation_events")
     counts = {t: raw.select(f"SELECT count(*) FROM {t}")[0][0] for t in tables}
     counts["orders on hold"] = raw.select("SELECT count(*) FROM orders WHERE on_hold")[0][0]
+    if not raw.sqlite and not raw.conn.autocommit:
+        raw.conn.commit()
     return counts
 
 
@@ -310,7 +313,7 @@ def main() -> None:
     if not args.no_floor:
         floor_engine = make_engine(floor_database(url, tmp.name))
         migrate.upgrade(floor_engine.url.render_as_string(hide_password=False))
-        source, floor = Raw(engine), Raw(floor_engine)
+        source, floor = Raw(engine, reader=True), Raw(floor_engine)
         copy_orders(source, floor)
 
     ours: list[Timing] = []
