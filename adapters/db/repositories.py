@@ -190,7 +190,7 @@ class SqlOrderRepository:
                 # Two processes cancelling the same order wait for each other (PostgreSQL;
                 # SQLite already holds its one write lock).
                 stmt = stmt.with_for_update()
-            for row in self.session.execute(stmt):
+            for row in self.session.execute(stmt).all():
                 found[row[0]] = mapping.order_from_values(row)
         return list(found.values())
 
@@ -269,7 +269,7 @@ class SqlResultRepository:
                 )
                 if self._lockable():
                     stmt = stmt.order_by(RESULTS.c.id).with_for_update()
-                for row in self.session.execute(stmt):
+                for row in self.session.execute(stmt).all():  # one fetchall, not a fetch a row
                     result = mapping.result_from_values(row)
                     if (key := result.key) in wanted:
                         out[key] = result
@@ -358,7 +358,7 @@ class SqlResultRepository:
             wanted = sorted(set(ids) - skip)
             for some in chunks(wanted):
                 stmt = RESULT_ROWS.where(RESULTS.c.id.in_(some))
-                out.extend(mapping.result_from_values(r) for r in self.session.execute(stmt))
+                out.extend(mapping.result_from_values(r) for r in self.session.execute(stmt).all())
         return sorted(out, key=lambda r: r.id or 0)
 
     def _where(self, flt: CancelFilter, max_id: int | None) -> ColumnElement[bool]:
