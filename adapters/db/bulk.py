@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -49,12 +50,17 @@ class _Shape:
         return out
 
     def placeholders(self, rows: int) -> str:
-        one = f"({', '.join(self.mark for _ in range(self.width))})"
-        return ", ".join(one for _ in range(rows))
+        return _placeholders(self.mark, self.width, rows)
 
     @property
     def width(self) -> int:
         return self.columns.count(",") + 1
+
+
+@cache
+def _placeholders(mark: str, width: int, rows: int) -> str:
+    one = f"({', '.join(mark for _ in range(width))})"
+    return ", ".join(one for _ in range(rows))
 
 
 @cache
@@ -111,7 +117,7 @@ def insert_returning(
     for start in range(0, len(values), per):
         part = values[start : start + per]
         sql = f"{head}{shape.placeholders(len(part))} RETURNING {back}"
-        flat = tuple(v for row in part for v in row)
+        flat = tuple(chain.from_iterable(part))
         out.extend(tuple(r) for r in conn.exec_driver_sql(sql, flat))
     return out
 

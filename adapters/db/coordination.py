@@ -144,7 +144,7 @@ class SqlOutboxRepository:
                 "target_id": i.target_id,
                 "dedupe_key": i.dedupe_key,
                 "ordering_key": i.ordering_key,
-                "payload": json.dumps(i.payload, ensure_ascii=False),
+                "payload": json.dumps(i.payload, ensure_ascii=False) if i.payload else "{}",
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,

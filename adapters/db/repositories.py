@@ -352,9 +352,11 @@ class SqlResultRepository:
         out: list[CancelResult] = []
         for part in chunks(sorted(set(management_nos))):
             # Ids first: rows the caller already holds are not read (and mapped) again.
-            ids = self.session.execute(
-                select(RESULTS.c.id).where(RESULTS.c.management_no.in_(part))
-            ).scalars()
+            ids = (
+                self.session.execute(select(RESULTS.c.id).where(RESULTS.c.management_no.in_(part)))
+                .scalars()
+                .all()
+            )
             wanted = sorted(set(ids) - skip)
             for some in chunks(wanted):
                 stmt = RESULT_ROWS.where(RESULTS.c.id.in_(some))
@@ -486,7 +488,7 @@ class SqlWithdrawalRepository:
             stmt = WITHDRAWAL_ROWS.where(WITHDRAWALS.c.management_no.in_(part))
             out.extend(
                 mapping.withdrawal_from_values(r)
-                for r in self.session.execute(stmt.order_by(WITHDRAWALS.c.id))
+                for r in self.session.execute(stmt.order_by(WITHDRAWALS.c.id)).all()
             )
         return out
 
