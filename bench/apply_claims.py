@@ -203,38 +203,65 @@ def analyzer(engine: Engine) -> Callable[[], None]:
     return maybe
 
 
+class Stream:
+    """A table's rows in id order, a page at a time. Our pass wrote each batch in one
+    transaction, so a batch's rows come before the next batch's in every table; reading
+    them this way needs no index the tables do not have (none is on result_id)."""
+
+    def __init__(self, source: Raw, table: str) -> None:
+        self.source, self.table, self.last = source, table, 0
+        self.rows: list[tuple[Any, ...]] = []
+
+    def take_while(self, belongs: Callable[[tuple[Any, ...]], bool]) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        while True:
+            if not self.rows:
+                self.rows = self.source.select(
+                    f"SELECT {_cols(self.table)} FROM {self.table} WHERE id > ? "
+                    "ORDER BY id LIMIT 5000",
+                    (self.last,),
+                )
+                if not self.rows:
+                    return out
+                self.last = self.rows[-1][0]
+                self.rows.reverse()  # pop() from the end: the lowest id first
+            if not belongs(self.rows[-1]):
+                return out
+            out.append(self.rows.pop())
+
+
+def _up_to(column: int, bound: int) -> Callable[[tuple[Any, ...]], bool]:
+    return lambda row: row[column] is None or row[column] <= bound
+
+
+def _queued_by(
+    target: int, target_id: int, last_result: int, last_withdrawal: int
+) -> Callable[[tuple[Any, ...]], bool]:
+    """Whether an outbox row was queued by the batch whose last ids these are."""
+    bounds = {"result": last_result, "withdrawal": last_withdrawal}
+    return lambda row: row[target] not in bounds or row[target_id] <= bounds[row[target]]
+
+
 def floor_first_pass(source: Raw, floor: Raw, batch: int, analyze: Callable[[], None]) -> Timing:
     """Every row our first pass wrote, batch by batch: its results, then what hangs off
     them (history, withdrawals, outbox rows, the orders' holds)."""
     timing = Timing()
     set_hold = f"UPDATE orders SET {', '.join(f'{c} = ?' for c in HOLD)} WHERE management_no = ?"
     outbox = _insert("outbox", " ON CONFLICT (dedupe_key) DO NOTHING")
-    last = 0
+    result_id = {t: _columns(t).index("result_id") for t in ("cs_history", "withdrawals")}
+    target, target_id = _columns("outbox").index("target"), _columns("outbox").index("target_id")
+    streams = {t: Stream(source, t) for t in ("cs_history", "withdrawals", "outbox")}
+    last, last_withdrawal = 0, 0
     while results := source.select(
         f"SELECT {_cols('cancel_results')} FROM cancel_results WHERE id > ? ORDER BY id LIMIT ?",
         (last, batch),
     ):
-        lo, last = results[0][0], results[-1][0]
-        span = (lo, last)
-        history = source.select(
-            f"SELECT {_cols('cs_history')} FROM cs_history WHERE result_id BETWEEN ? AND ?", span
-        )
-        withdrawals = source.select(
-            f"SELECT {_cols('withdrawals')} FROM withdrawals WHERE result_id BETWEEN ? AND ?",
-            span,
-        )
-        wids = [w[0] for w in withdrawals]
-        items = source.select(
-            f"SELECT {_cols('outbox')} FROM outbox WHERE target = 'result' "
-            "AND target_id BETWEEN ? AND ?",
-            span,
-        )
-        if wids:
-            items += source.select(
-                f"SELECT {_cols('outbox')} FROM outbox WHERE target = 'withdrawal' "
-                f"AND target_id IN ({_in(wids)})",
-                wids,
-            )
+        last = results[-1][0]
+        history = streams["cs_history"].take_while(_up_to(result_id["cs_history"], last))
+        withdrawals = streams["withdrawals"].take_while(_up_to(result_id["withdrawals"], last))
+        last_withdrawal = withdrawals[-1][0] if withdrawals else last_withdrawal
+        queued_now = _queued_by(target, target_id, last, last_withdrawal)
+        items = streams["outbox"].take_while(queued_now)
         numbers = sorted({r[6] for r in results if r[6]})  # management_no
         holds = source.select(
             f"SELECT {', '.join(HOLD)}, management_no FROM orders "
