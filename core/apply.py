@@ -128,11 +128,15 @@ def _add(
 def _refresh(batch: _Batch, result: CancelResult, claim: Claim, now: datetime) -> None:
     """Rule 10: the same claim seen again updates the result only where its data changed."""
     was_withdrawn = result.claim_state is ClaimState.WITHDRAWN
-    stored = copy.copy(result)
-    if not _changed(result, claim, now):
+    changes = _changes(result, claim)
+    if not changes:
         if claim.key not in batch.new:
             batch.stats.unchanged += 1
         return
+    stored = copy.copy(result)  # only now: most claims seen again change nothing
+    for name, value in changes.items():
+        setattr(result, name, value)
+    result.updated_at = now
     if claim.key not in batch.new and claim.key not in batch.updated:
         batch.updated[claim.key] = result
         batch.stats.updated += 1
@@ -142,31 +146,25 @@ def _refresh(batch: _Batch, result: CancelResult, claim: Claim, now: datetime) -
         batch.withdrawn.append(result)
 
 
-def _changed(result: CancelResult, claim: Claim, now: datetime) -> bool:
-    changed = False
+def _changes(result: CancelResult, claim: Claim) -> dict[str, object]:
+    """What the claim changes on its stored result (nothing when it says the same)."""
+    changes: dict[str, object] = {}
     state = rules.next_state(result.claim_state, claim.claim_state)
     if state is not result.claim_state:
-        result.claim_state = state
-        changed = True
+        changes["claim_state"] = state
     if claim.completed_at is not None and claim.completed_at != result.completed_at:
-        result.completed_at = claim.completed_at
-        changed = True
+        changes["completed_at"] = claim.completed_at
     if claim.cancel_qty is not None and claim.cancel_qty != result.cancel_qty:
-        result.cancel_qty = claim.cancel_qty
-        changed = True
+        changes["cancel_qty"] = claim.cancel_qty
     if (
         result.unmatched
         and claim.ordered_qty is not None
         and claim.ordered_qty != result.ordered_qty
     ):
-        result.ordered_qty = claim.ordered_qty
-        changed = True
+        changes["ordered_qty"] = claim.ordered_qty
     if claim.product_name and claim.product_name != result.product_name:
-        result.product_name = claim.product_name
-        changed = True
-    if changed:
-        result.updated_at = now
-    return changed
+        changes["product_name"] = claim.product_name
+    return changes
 
 
 def _id(result: CancelResult) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
+from typing import NamedTuple
 
 from core.vocabulary import parse_code
 
@@ -60,9 +61,9 @@ class ClaimState(StrEnum):
         return parse_code(cls, text, korean, "claim_state")
 
 
-@dataclass(frozen=True)
-class ClaimKey:
-    """What makes a claim line the same claim line when it is seen again (SPEC rule 10)."""
+class ClaimKey(NamedTuple):
+    """What makes a claim line the same claim line when it is seen again (SPEC rule 10).
+    A named tuple, so hashed and compared in C: a batch looks its keys up many times."""
 
     marketplace: str
     account: str

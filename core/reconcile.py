@@ -166,8 +166,11 @@ def _follow(
                 result_id=result_id,
             )
         )
-    if all(getattr(stored, name) == value for name, value in wanted.items()):
-        return stored
+    for name, value in wanted.items():
+        if getattr(stored, name) != value:
+            break
+    else:
+        return stored  # a loop, not all(...): this runs for every result of a batch
     result = copy.copy(stored)
     for name, value in wanted.items():
         setattr(result, name, value)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import Table, and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from adapters.db import bulk
 from adapters.db.ids import among
 from adapters.db.tables import (
     AlertMessageRow,
@@ -25,6 +26,7 @@ from core.results import TargetKind
 from core.sync_state import SyncState
 
 ERROR_TEXT_MAX = 1000
+OUTBOX = cast(Table, OutboxRow.__table__)
 
 
 def _upsert_insert(session: Session, model: Any) -> Any:
@@ -143,19 +145,15 @@ class SqlOutboxRepository:
                 "target_id": i.target_id,
                 "dedupe_key": i.dedupe_key,
                 "ordering_key": i.ordering_key,
-                "payload": json.dumps(i.payload, ensure_ascii=False),
+                "payload": json.dumps(i.payload, ensure_ascii=False) if i.payload else "{}",
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
             }
             for i in items
         ]
-        if not rows:
-            return
-        stmt = _upsert_insert(self.session, OutboxRow.__table__)
-        self.session.connection().execute(
-            stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), rows
-        )
+        # An item queued before (its dedupe key stored) is not queued again.
+        bulk.insert_many(self.session.connection(), OUTBOX, rows, unless_exists="dedupe_key")
 
     def claim_due(
         self, kinds: Collection[OutboxKind], now: datetime, limit: int, lease: timedelta

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import fields
 from datetime import datetime, tzinfo
 from typing import Any, TypeVar, cast
 
@@ -26,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
-from adapters.db import mapping
+from adapters.db import bulk, mapping
 from adapters.db.filters import all_of, phases_of, result_conditions
 from adapters.db.ids import among
 from adapters.db.tables import (
@@ -78,7 +77,34 @@ def _table(model: type[Any]) -> Table:
 
 # Hot-path reads go through the Core tables: rows, not ORM instances in an identity map.
 ORDERS, RESULTS, WITHDRAWALS = _table(OrderRow), _table(R), _table(W)
-ORDER_COLUMNS = [ORDERS.c[f.name] for f in fields(Order)]  # what mapping.order_from_row reads
+HISTORY, AUDIT = _table(CsHistoryRow), _table(ConfirmationEventRow)
+# Rows to unpack into core objects (mapping.*_from_values), not to read by attribute.
+ORDER_ROWS = select(*(ORDERS.c[n] for n in mapping.ORDER_COLUMNS))
+RESULT_ROWS = select(*(RESULTS.c[n] for n in mapping.RESULT_COLUMNS))
+WITHDRAWAL_ROWS = select(*(WITHDRAWALS.c[n] for n in mapping.WITHDRAWAL_COLUMNS))
+
+
+# What tells inserted rows apart, to pair the ids RETURNING gives back with their rows.
+RESULT_KEY = ("marketplace", "account", "claim_id", "marketplace_item_id")  # the claim key
+WITHDRAWAL_KEY = ("management_no", "result_id")  # a batch opens one per order
+
+
+def _insert_returning_ids(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str]
+) -> list[int]:
+    """Insert `rows` set-based and return their ids, in the order of `rows`.
+
+    RETURNING from a multi-row INSERT comes in no promised order (SQLite, PostgreSQL), so
+    each id comes back with its row's `key` columns and is paired by them. (SQLAlchemy's
+    own ordered RETURNING inserts row by row on SQLite.) Rows the key cannot tell apart
+    take that slow, ordered way."""
+    wanted = [tuple(row[c] for c in key) for row in rows]
+    conn = session.connection()
+    if len(set(wanted)) < len(wanted):
+        ordered = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in conn.execute(ordered, rows).scalars()]
+    got = {tuple(r[1:]): int(r[0]) for r in bulk.insert_returning(conn, table, rows, ["id", *key])}
+    return [got[k] for k in wanted]
 
 
 def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -134,11 +160,10 @@ class SqlOrderRepository:
         for part in chunks(sorted(set(management_nos))):
             # Only what an Order holds: created_at/updated_at would cost two timestamp
             # conversions a row for nothing (an import reads every row it touches).
-            stmt = select(*ORDER_COLUMNS).where(ORDERS.c.management_no.in_(part))
+            stmt = ORDER_ROWS.where(ORDERS.c.management_no.in_(part))
             if lock:
                 stmt = stmt.order_by(ORDERS.c.id).with_for_update()
-            rows = self.session.execute(stmt)
-            out.update((r.management_no, mapping.order_from_row(r)) for r in rows)
+            out.update((r[0], mapping.order_from_values(r)) for r in self.session.execute(stmt))
         return out
 
     def candidates(self, claims: Collection[LineIds], *, lock: bool) -> list[Order]:
@@ -162,43 +187,28 @@ class SqlOrderRepository:
                 )
         found: dict[str, Order] = {}
         for cond in conds:
-            stmt = select(ORDERS).where(cond).order_by(ORDERS.c.id)
+            stmt = ORDER_ROWS.where(cond).order_by(ORDERS.c.id)
             if lock:
                 # Two processes cancelling the same order wait for each other (PostgreSQL;
                 # SQLite already holds its one write lock).
                 stmt = stmt.with_for_update()
-            for row in self.session.execute(stmt):
-                found[row.management_no] = mapping.order_from_row(row)
+            for row in self.session.execute(stmt).all():
+                found[row[0]] = mapping.order_from_values(row)
         return list(found.values())
 
     def save_hold(self, orders: Collection[Order], now: datetime) -> None:
-        if not orders:
-            return
-        table = _table(OrderRow)
-        stmt = (
-            update(table)
-            .where(table.c.management_no == bindparam("b_no"))
-            .values(
-                cancelled=bindparam("b_cancelled"),
-                on_hold=bindparam("b_hold"),
-                held_at=bindparam("b_held_at"),
-                held_qty=bindparam("b_held_qty"),
-                updated_at=now,
-            )
-        )
-        self.session.connection().execute(
-            stmt,
-            [
-                {
-                    "b_no": o.management_no,
-                    "b_cancelled": o.cancelled,
-                    "b_hold": o.on_hold,
-                    "b_held_at": o.held_at,
-                    "b_held_qty": o.held_qty,
-                }
-                for o in orders
-            ],
-        )
+        rows = [
+            {
+                "management_no": o.management_no,
+                "cancelled": o.cancelled,
+                "on_hold": o.on_hold,
+                "held_at": o.held_at,
+                "held_qty": o.held_qty,
+                "updated_at": now,
+            }
+            for o in orders
+        ]
+        bulk.update_many(self.session.connection(), ORDERS, rows, where="management_no")
 
     def count_by_marketplace(self) -> dict[str, int]:
         stmt = select(OrderRow.marketplace, func.count()).group_by(OrderRow.marketplace)
@@ -281,8 +291,8 @@ class SqlResultRepository:
     def get_many(self, ids: Collection[int]) -> dict[int, CancelResult]:
         out: dict[int, CancelResult] = {}
         for wanted in among(self.session, RESULTS.c.id, ids):
-            for row in self.session.execute(select(RESULTS).where(wanted)):
-                out[row.id] = mapping.result_from_row(row)
+            for row in self.session.execute(RESULT_ROWS.where(wanted)):
+                out[row[0]] = mapping.result_from_values(row)
         return out
 
     def by_keys(self, keys: Collection[ClaimKey]) -> dict[ClaimKey, CancelResult]:
@@ -293,26 +303,23 @@ class SqlResultRepository:
         out: dict[ClaimKey, CancelResult] = {}
         for market, claim_ids in by_market.items():
             for part in chunks(sorted(claim_ids)):
-                stmt = select(RESULTS).where(
+                stmt = RESULT_ROWS.where(
                     RESULTS.c.marketplace == market, RESULTS.c.claim_id.in_(part)
                 )
                 if self._lockable():
                     stmt = stmt.order_by(RESULTS.c.id).with_for_update()
-                for row in self.session.execute(stmt):
-                    result = mapping.result_from_row(row)
-                    if result.key in wanted:
-                        out[result.key] = result
+                for row in self.session.execute(stmt).all():  # one fetchall, not a fetch a row
+                    result = mapping.result_from_values(row)
+                    if (key := result.key) in wanted:
+                        out[key] = result
         return out
 
     def add(self, results: Sequence[CancelResult]) -> None:
         if not results:
             return
-        # Core, not ORM, insert: the ORM's bulk RETURNING path costs ~10x here.
-        table = _table(R)
-        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         rows = [mapping.result_values(r) for r in results]
         try:
-            ids = self.session.connection().execute(stmt, rows).scalars().all()
+            ids = _insert_returning_ids(self.session, RESULTS, rows, RESULT_KEY)
         except IntegrityError as exc:
             raise ConcurrentUpdate("another process stored the same claim first") from exc
         for result, new_id in zip(results, ids, strict=True):
@@ -382,10 +389,10 @@ class SqlResultRepository:
         out: list[CancelResult] = []
         for numbers in among(self.session, RESULTS.c.management_no, management_nos):
             # Ids first: rows the caller already holds are not read (and mapped) again.
-            ids = self.session.execute(select(RESULTS.c.id).where(numbers)).scalars()
+            ids = self.session.execute(select(RESULTS.c.id).where(numbers)).scalars().all()
             for wanted in among(self.session, RESULTS.c.id, set(ids) - skip):
-                stmt = select(RESULTS).where(wanted)
-                out.extend(mapping.result_from_row(r) for r in self.session.execute(stmt))
+                stmt = RESULT_ROWS.where(wanted)
+                out.extend(mapping.result_from_values(r) for r in self.session.execute(stmt).all())
         return sorted(out, key=lambda r: r.id or 0)
 
     def _where(self, flt: CancelFilter, max_id: int | None) -> ColumnElement[bool]:
@@ -499,18 +506,16 @@ class SqlWithdrawalRepository:
     def get_many(self, ids: Collection[int]) -> dict[int, Withdrawal]:
         out: dict[int, Withdrawal] = {}
         for wanted in among(self.session, WITHDRAWALS.c.id, ids):
-            for row in self.session.execute(select(WITHDRAWALS).where(wanted)):
-                out[row.id] = mapping.withdrawal_from_row(row)
+            for row in self.session.execute(WITHDRAWAL_ROWS.where(wanted)):
+                out[row[0]] = mapping.withdrawal_from_values(row)
         return out
 
     def add(self, withdrawals: Sequence[Withdrawal]) -> None:
         if not withdrawals:
             return
-        table = _table(W)
-        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         rows = [mapping.withdrawal_values(w) for w in withdrawals]
         try:
-            ids = self.session.connection().execute(stmt, rows).scalars().all()
+            ids = _insert_returning_ids(self.session, WITHDRAWALS, rows, WITHDRAWAL_KEY)
         except IntegrityError as exc:
             # The one-open-per-order index: another process settled the order first.
             raise ConcurrentUpdate("another process opened a withdrawal first") from exc
@@ -532,10 +537,10 @@ class SqlWithdrawalRepository:
     def for_orders(self, management_nos: Collection[str]) -> list[Withdrawal]:
         out: list[Withdrawal] = []
         for numbers in among(self.session, WITHDRAWALS.c.management_no, management_nos):
-            stmt = select(WITHDRAWALS).where(numbers)
+            stmt = WITHDRAWAL_ROWS.where(numbers)
             out.extend(
-                mapping.withdrawal_from_row(r)
-                for r in self.session.execute(stmt.order_by(WITHDRAWALS.c.id))
+                mapping.withdrawal_from_values(r)
+                for r in self.session.execute(stmt.order_by(WITHDRAWALS.c.id)).all()
             )
         return out
 
@@ -625,8 +630,7 @@ class SqlHistoryRepository:
             }
             for e in entries
         ]
-        if rows:
-            self.session.connection().execute(insert(_table(CsHistoryRow)), rows)
+        bulk.insert_many(self.session.connection(), HISTORY, rows)
 
     def for_order(self, management_no: str) -> list[CsHistoryEntry]:
         rows = self.session.execute(
@@ -653,8 +657,7 @@ class SqlAuditLog:
             }
             for e in events
         ]
-        if rows:
-            self.session.connection().execute(insert(_table(ConfirmationEventRow)), rows)
+        bulk.insert_many(self.session.connection(), AUDIT, rows)
 
     def for_target(self, target: TargetKind, target_id: int) -> list[ConfirmationEvent]:
         rows = self.session.execute(
