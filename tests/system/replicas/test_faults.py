@@ -187,8 +187,10 @@ def database_connections_dropped(s: Scene) -> str:
     failed = failures_logged(replica)
     assert replica.alive() and replica.pid == pid, "recovered without a restart"
     assert dropped > 0
-    job_failures = sum(n for k, n in failed.items() if k.startswith("job "))
-    assert job_failures >= 1, f"no job failed while connections were dropped: {failed}"
+    # What notices the drops depends on timing (on a loaded machine a job may commit every
+    # page between two drops): a failing job or the health check, but something logs it.
+    noticed = sum(n for k, n in failed.items() if k.startswith(("job ", "health check")))
+    assert noticed >= 1, f"nothing logged the dropped connections: {failed}"
     state = s.db.sync_state()
     assert state.lease_owner is None or owner_pid(state.lease_owner) == pid
     return (
