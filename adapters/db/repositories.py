@@ -4,7 +4,7 @@ batches: a sync window is thousands of claims, not one."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, TypeVar, cast
 
@@ -23,7 +23,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import UpdateBase
 
 from adapters.db import bulk, mapping
 from adapters.db.filters import all_of, phases_of, result_conditions
@@ -216,64 +215,19 @@ class SqlOrderRepository:
 
     def insert(self, orders: Sequence[Order], now: datetime) -> None:
         rows = [mapping.order_values(o) | {"created_at": now, "updated_at": now} for o in orders]
-        for part in chunks(rows, 1000):
-            try:
-                executemany(self.session, insert(ORDERS), part)
-            except IntegrityError as exc:
-                raise ConcurrentUpdate("another import created the same orders") from exc
+        try:
+            bulk.insert_many(self.session.connection(), ORDERS, rows)
+        except IntegrityError as exc:
+            raise ConcurrentUpdate("another import created the same orders") from exc
 
     def update(self, orders: Sequence[Order], now: datetime) -> None:
         """The imported fields by management number; cancelled/on_hold are cancelbot's own."""
-        stmt = (
-            update(ORDERS)
-            .where(ORDERS.c.management_no == bindparam("b_no"))
-            .values({k: bindparam(f"b_{k}") for k in IMPORTED_FIELDS} | {"updated_at": now})
-        )
-        rows = [
-            {
-                "b_no": o.management_no,
-                "b_marketplace": o.marketplace,
-                "b_marketplace_order_id": o.marketplace_order_id,
-                "b_marketplace_item_id": o.marketplace_item_id,
-                "b_product_name": o.product_name,
-                "b_option": o.option,
-                "b_quantity": o.quantity,
-                "b_status": o.status.value,
-                "b_invoice_no": o.invoice_no,
-                "b_shipped_at": o.shipped_at,
-            }
-            for o in orders
-        ]
-        for part in chunks(rows, 1000):
-            executemany(self.session, stmt, part)
-
-
-def executemany(session: Session, stmt: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> None:
-    """`stmt` for every row, handed to the driver's own executemany. SQLAlchemy's builds,
-    checks and processes a parameter dict per row, which was most of an orders import's
-    write time; here the statement is compiled once and each value goes through its
-    column type's bind processor only (aware datetimes to UTC, as the ORM would). Every
-    parameter must be in the rows or fixed in `stmt`: no Python-side column defaults."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    compiled = stmt.compile(dialect=dialect, column_keys=list(rows[0]))
-    binds = {compiled.bind_names[b]: b for b in compiled.binds.values()}  # by name as sent
-    names = list(compiled.positiontup or ()) if compiled.positional else list(binds)
-    fixed = compiled.params
-    processors = [
-        (name, process)
-        for name in names
-        if (process := binds[name].type.bind_processor(dialect)) is not None
-    ]
-    params: list[Any] = []
-    for row in rows:
-        values = {**fixed, **row}
-        for name, process in processors:
-            values[name] = process(values[name])
-        params.append(tuple(values[n] for n in names) if compiled.positional else values)
-    connection.exec_driver_sql(str(compiled), params)
+        rows = []
+        for o in orders:
+            values = mapping.order_values(o)
+            row = {k: values[k] for k in IMPORTED_FIELDS}
+            rows.append(row | {"updated_at": now, "management_no": o.management_no})
+        bulk.update_many(self.session.connection(), ORDERS, rows, where="management_no")
 
 
 class SqlResultRepository:
