@@ -236,4 +236,3 @@ def test_the_fuzzed_examples_reach_the_database(deps: Deps) -> None:
         assert uow.results.max_id() >= 1
         assert type(uow).__name__ == "SqlAlchemyUnitOfWork"
         assert uow.session.get_bind().dialect.name == "postgresql"  # type: ignore[attr-defined]
-    assert isinstance(deps, Deps)

@@ -23,7 +23,7 @@ HEADER = (
     "management_no,marketplace,marketplace_order_id,marketplace_item_id,product_name,option,"
     "quantity,status,invoice_no,shipped_at\n"
 )
-SECRET = "xoxb-1111-2222-inbox-secret"
+SECRET = "fake-bot-token-for-the-inbox-test"
 
 
 def row(no: str, *, status: str = "접수", name: str = "상품", quantity: str = "1") -> str:
