@@ -35,7 +35,7 @@ pytestmark = pytest.mark.postgres
 
 FIRST = 40  # claims the victim syncs and starts posting, slowly
 SECOND = 40  # claims that arrive while its next (slow) pass holds the lease
-VICTIM_PACE = "0.5"  # s between posts while the victim posts: it is mid-way when killed
+VICTIM_PACE = "1.0"  # s between posts while the victim posts: it is mid-way when killed
 SURVIVOR_PACE = "0.05"
 FAILOVER_LIMIT = 60.0  # seconds from the kill to the last alert
 TIMINGS_FILE = Path("/tmp/cancelbot-failover-timings.json")
@@ -82,8 +82,9 @@ def test_a_sigkilled_replicas_account_and_claimed_alerts_move_on_within_a_minute
             return [c.at for c in fake_slack.posts(CHANNEL) if c.token == token]
 
         wait_until(lambda: len(posts_by("victim")) >= 3, 40, what="the victim posting")
-        # Its next pass is slow (every marketplace answer 0.5 s late) and holds the lease.
-        market.delay = 0.5
+        # Its next pass is slow (every marketplace answer 1.5 s late) and holds the lease
+        # until the survivors are up, however long they take to start on a busy machine.
+        market.delay = 1.5
         at = now_utc()
         market.add([make_result_receipt(i, at) for i in range(FIRST, total)])
         survivors = [
