@@ -5,7 +5,8 @@ The pieces every test in this package shares:
 - `Replica`: one `cancelbot run --port N` subprocess, its log in a file, /healthz polling,
   SIGTERM (timed) and SIGKILL;
 - `Marketplace`: a FakeCoupang on a real clock served over local HTTP, behind a switch that
-  injects faults (5xx, 429, garbled bodies, slowness) into every request while it is on;
+  injects faults (5xx, 429, garbled bodies, slowness) into every request while it is on,
+  and a gate that holds every request while it is closed;
 - builders for receipts that all become after-shipping results, and the matching orders;
 - small database helpers (the tests read and seed the database the replicas share).
 """
@@ -176,6 +177,9 @@ def orders_csv(numbers: Sequence[int], shipped_at: datetime) -> bytes:
 # --- the fake marketplace --------------------------------------------------------------
 
 
+HOLD_LIMIT = 20.0  # seconds a request waits at a closed gate
+
+
 @dataclass
 class Marketplace:
     """FakeCoupang on the real clock behind a fault switch; `url` while served."""
@@ -186,11 +190,32 @@ class Marketplace:
     arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request
     answers: list[tuple[float, int]] = field(default_factory=list)  # (when, status)
     url: str = ""
+    held: int = 0  # requests waiting at the closed gate right now
+    _open: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._open.set()
+
+    def hold(self) -> None:
+        """Close the gate: from now on every request waits until `release`, up to HOLD_LIMIT
+        at a time (under the client's 30 s read timeout, so a pass stalls but never fails)."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         with self._lock:
             self.arrivals.append(time.monotonic())
+        if not self._open.is_set():
+            with self._lock:
+                self.held += 1
+            try:
+                self._open.wait(HOLD_LIMIT)
+            finally:
+                with self._lock:
+                    self.held -= 1
         if self.delay:
             time.sleep(self.delay)
         response = self._answer(request)
@@ -248,7 +273,10 @@ def marketplace(
     market = Marketplace(fake)
     with serve(market) as url:
         market.url = url
-        yield market
+        try:
+            yield market
+        finally:
+            market.release()  # no request thread outlives the test
 
 
 # --- configuration and environment -----------------------------------------------------

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.postgres
 
 FIRST = 40  # claims the victim syncs and starts posting, slowly
 SECOND = 40  # claims that arrive while its next (slow) pass holds the lease
-VICTIM_PACE = "1.0"  # s between posts while the victim posts: it is mid-way when killed
+VICTIM_PACE = "3.0"  # s between posts: still mid-way (~2 min of posting) when killed
 SURVIVOR_PACE = "0.05"
 FAILOVER_LIMIT = 60.0  # seconds from the kill to the last alert
 TIMINGS_FILE = Path("/tmp/cancelbot-failover-timings.json")
@@ -82,39 +82,40 @@ def test_a_sigkilled_replicas_account_and_claimed_alerts_move_on_within_a_minute
             return [c.at for c in fake_slack.posts(CHANNEL) if c.token == token]
 
         wait_until(lambda: len(posts_by("victim")) >= 3, 40, what="the victim posting")
-        # Its next pass is slow (every marketplace answer 1.5 s late) and holds the lease
-        # until the survivors are up, however long they take to start on a busy machine.
-        market.delay = 1.5
+        # Its next pass stalls at the marketplace (the gate holds every request) and so keeps
+        # the lease however long the survivors take to start on a busy machine: only the
+        # victim runs until then, so the request at the gate is its own.
+        market.hold()
         at = now_utc()
         market.add([make_result_receipt(i, at) for i in range(FIRST, total)])
-        survivors = [
-            replicas.start(f"survivor-{k}", env(f"survivor-{k}", SURVIVOR_PACE)) for k in (1, 2)
-        ]
-        for survivor in survivors:
-            survivor.wait_ready(timeout=40)
-        slowed = time.monotonic()
 
-        def mid_pass_and_mid_posting() -> bool:
+        def victim_stalled_mid_posting() -> bool:
             state = db.sync_state()
             claimed = db.scalar(
                 "SELECT count(*) FROM outbox WHERE done_at IS NULL AND locked_until > now()"
             )
             return bool(
-                market.requests_since(slowed)
+                market.held
                 and state is not None
                 and owner_pid(state.lease_owner) == victim.pid
                 and claimed
                 and len(posts_by("victim")) < FIRST
             )
 
-        wait_until(mid_pass_and_mid_posting, 40, interval=0.05, what="the victim mid-way")
+        wait_until(victim_stalled_mid_posting, 30, interval=0.05, what="the victim's pass held")
+        survivors = [
+            replicas.start(f"survivor-{k}", env(f"survivor-{k}", SURVIVOR_PACE)) for k in (1, 2)
+        ]
+        for survivor in survivors:
+            survivor.wait_ready(timeout=60)
+        wait_until(victim_stalled_mid_posting, 30, interval=0.05, what="the victim mid-way")
         claimed_at_kill = int(
             db.scalar("SELECT count(*) FROM outbox WHERE done_at IS NULL AND locked_until > now()")
         )
         posted_at_kill = len(posts_by("victim"))
         victim.kill()
         killed = time.monotonic()
-        market.delay = 0.0
+        market.release()
         assert survivors[0].alive() and survivors[1].alive()
 
         def all_alerted() -> bool:
