@@ -43,6 +43,7 @@ from adapters.db import migrate
 from adapters.db.base import Base
 from adapters.db.engine import make_engine, make_session_factory, normalize_url
 from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from bot.runtime import collector
 from core import apply, order_book
 from core.claims import Claim, ClaimState, ClaimType
 from core.orders import Order, OrderStatus
@@ -354,6 +355,8 @@ def main() -> None:
 
     def make_uow() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(factory, tz)
+
+    collector.tune()  # as `cancelbot` does once wired (bot/runtime/bootstrap.build)
 
     started = time.perf_counter()
     for batch in batched(orders(args.claims), 5000):  # type: ignore[arg-type]

@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.db import migrate
 from adapters.db.engine import make_engine, make_session_factory
 from adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from bot.runtime import collector
 from core import confirmation, read_models
 from core.queries import parse_filter
 
@@ -252,6 +253,7 @@ def bench(url: str, label: str, n: int, runs: int, bulk_runs: int) -> None:
     engine = make_engine(url)
     fill(engine, n)
     factory = make_session_factory(engine)
+    collector.tune()  # as `cancelbot` does once wired (bot/runtime/bootstrap.build)
 
     def make_uow() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(factory, TZ)

@@ -45,6 +45,7 @@ from bench.floors import (
     fresh_database,
     insert_floor,
 )
+from bot.runtime import collector
 from core.sync import sync_account, windows
 from tests.integration.marketplaces.fake_coupang import FakeCoupang, make_receipts
 from tests.integration.marketplaces.faketime import FakeTime
@@ -99,6 +100,7 @@ def main() -> None:
     # garbage collection of the sync (not of the floors, which allocate little) slower.
     del fake, rendering
     gc.collect()
+    collector.tune()  # as `cancelbot` does once wired (bot/runtime/bootstrap.build)
 
     url, cleanup = fresh_database(args.database_url)
     engine = make_engine(url)

@@ -31,6 +31,7 @@ from adapters.marketplaces.naver import NaverClaimSource
 from adapters.marketplaces.naver_actions import NaverClaimActions
 from adapters.marketplaces.sandbox import SandboxClaimSource, SandboxMarketplace, anchor_now
 from adapters.oms.webhook import WebhookSender
+from bot.runtime import collector
 from bot.runtime.config import AccountConfig, Config
 from bot.runtime.deps import Deps
 from bot.runtime.settings import DEFAULT_SYNC_LEASE, Settings
@@ -87,6 +88,7 @@ def build(
 
     clock = clock or SystemClock()
     sandboxes: dict[tuple[str, int], SandboxMarketplace] = {}
+    collector.tune()  # everything is imported and wired: what exists now lives on
     return Deps(
         make_uow=make_uow,
         clock=clock,
