@@ -16,7 +16,7 @@ from core import reconcile, rules
 from core.claims import Claim, ClaimKey, ClaimState
 from core.orders import Order
 from core.ports import UnitOfWork
-from core.results import CancelResult, CsHistoryEntry
+from core.results import CancelResult, CsHistoryEntry, ResultStamp
 from core.transactions import in_transaction
 
 log = logging.getLogger(__name__)
@@ -76,16 +76,22 @@ class _Batch:
 def apply_batch(uow: UnitOfWork, claims: Sequence[Claim], now: datetime) -> ApplyStats:
     """apply_claims inside a unit of work the caller owns (and commits)."""
     batch = _Batch()
-    known = uow.results.by_keys({c.key for c in claims})
-    fresh = [c for c in claims if c.key not in known and rules.creates_result(c)]
+    seen = uow.results.stamps({c.key for c in claims})
+    # Most claims seen again say what their result says already: only the results some
+    # claim changes are read whole (when none does, applying them in turn changes nothing).
+    stale = {s.id for c in claims if (s := seen.get(c.key)) is not None and _changes(s, c)}
+    known = {r.key: r for r in uow.results.get_many(stale).values()}
+    fresh = [c for c in claims if c.key not in seen and rules.creates_result(c)]
     orders = uow.orders.candidates(fresh, lock=True)
     candidates = _index(orders)
     for claim in claims:
         result = batch.new.get(claim.key) or known.get(claim.key)
-        if result is None:
-            _add(batch, claim, candidates, now)
-        else:
+        if result is not None:
             _refresh(batch, result, claim, now)
+        elif claim.key in seen:
+            batch.stats.unchanged += 1
+        else:
+            _add(batch, claim, candidates, now)
 
     uow.results.add(list(batch.new.values()))
     uow.results.update(list(batch.updated.values()))
@@ -146,7 +152,7 @@ def _refresh(batch: _Batch, result: CancelResult, claim: Claim, now: datetime) -
         batch.withdrawn.append(result)
 
 
-def _changes(result: CancelResult, claim: Claim) -> dict[str, object]:
+def _changes(result: CancelResult | ResultStamp, claim: Claim) -> dict[str, object]:
     """What the claim changes on its stored result (nothing when it says the same)."""
     changes: dict[str, object] = {}
     state = rules.next_state(result.claim_state, claim.claim_state)

@@ -25,6 +25,7 @@ from core.results import (
     Category,
     ConfirmationEvent,
     CsHistoryEntry,
+    ResultStamp,
     SummaryRow,
     TargetKind,
     Withdrawal,
@@ -132,7 +133,10 @@ class ResultRepository(Protocol):
 
     def get_many(self, ids: Collection[int]) -> dict[int, CancelResult]: ...
 
-    def by_keys(self, keys: Collection[ClaimKey]) -> dict[ClaimKey, CancelResult]: ...
+    def stamps(self, keys: Collection[ClaimKey]) -> dict[ClaimKey, ResultStamp]:
+        """The stored results of these claim keys, as much of each as a claim seen again
+        is compared with; their rows are locked for this unit of work (PostgreSQL)."""
+        ...
 
     def add(self, results: Sequence[CancelResult]) -> None:
         """Insert new results and set their ids. Raises ConcurrentUpdate when another unit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from core.claims import ClaimKey, ClaimState, ClaimType
 from core.orders import OrderStatus, Phase
@@ -142,6 +143,33 @@ class CancelResult:
     def snoozed(self) -> bool:
         """Out of the default view and the digest until `snoozed_until` (then woken)."""
         return self.snoozed_until is not None
+
+
+class ResultStamp(NamedTuple):
+    """What a claim seen again is compared with (rule 10): enough to tell that it changes
+    nothing, the common case on every sync, without reading the whole stored result."""
+
+    id: int
+    claim_state: ClaimState
+    completed_at: datetime | None
+    cancel_qty: int | None
+    ordered_qty: int | None
+    unmatched: bool
+    product_name: str
+
+    @classmethod
+    def of(cls, result: CancelResult) -> ResultStamp:
+        if result.id is None:
+            raise ValueError("a result is stamped once stored")
+        return cls(
+            result.id,
+            result.claim_state,
+            result.completed_at,
+            result.cancel_qty,
+            result.ordered_qty,
+            result.unmatched,
+            result.product_name,
+        )
 
 
 @dataclass

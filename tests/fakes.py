@@ -36,6 +36,7 @@ from core.results import (
     Category,
     ConfirmationEvent,
     CsHistoryEntry,
+    ResultStamp,
     SummaryRow,
     TargetKind,
     Withdrawal,
@@ -177,9 +178,9 @@ class FakeResults:
     def get_many(self, ids: Collection[int]) -> dict[int, CancelResult]:
         return {i: _copy(self.data[i]) for i in ids if i in self.data}
 
-    def by_keys(self, keys: Collection[ClaimKey]) -> dict[ClaimKey, CancelResult]:
+    def stamps(self, keys: Collection[ClaimKey]) -> dict[ClaimKey, ResultStamp]:
         wanted = set(keys)
-        return {r.key: _copy(r) for r in self.data.values() if r.key in wanted}
+        return {r.key: ResultStamp.of(r) for r in self.data.values() if r.key in wanted}
 
     def add(self, results: Sequence[CancelResult]) -> None:
         known = {r.key for r in self.data.values()}

@@ -118,7 +118,7 @@ def insert_returning(
         part = values[start : start + per]
         sql = f"{head}{shape.placeholders(len(part))} RETURNING {back}"
         flat = tuple(chain.from_iterable(part))
-        out.extend(tuple(r) for r in conn.exec_driver_sql(sql, flat))
+        out.extend(conn.exec_driver_sql(sql, flat).all())  # one fetchall, rows are tuples
     return out
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any, TypeVar
 
-from core.claims import ClaimState, ClaimType
+from core.claims import ClaimKey, ClaimState, ClaimType
 from core.orders import Order, OrderStatus, Phase
 from core.results import (
     CancelResult,
@@ -14,6 +14,7 @@ from core.results import (
     ConfirmAction,
     ConfirmationEvent,
     CsHistoryEntry,
+    ResultStamp,
     SupersededReason,
     TargetKind,
     Withdrawal,
@@ -289,6 +290,38 @@ WITHDRAWAL_COLUMNS = (
     "closed_reason",
     "updated_at",
 )
+
+
+# A stored result's claim key, then what a claim seen again is compared with.
+STAMP_COLUMNS = (
+    "marketplace",
+    "account",
+    "claim_id",
+    "marketplace_item_id",
+    "id",
+    "claim_state",
+    "completed_at",
+    "cancel_qty",
+    "ordered_qty",
+    "unmatched",
+    "product_name",
+)
+
+
+def stamp_from_values(values: Sequence[Any]) -> tuple[ClaimKey, ResultStamp]:
+    """A result's claim key and stamp from STAMP_COLUMNS' values, in that order."""
+    market, account, claim_id, line, id_, state, completed, cancelled, ordered = values[:9]
+    unmatched, name = values[9:]
+    stamp = ResultStamp(
+        id_,
+        _member(_CLAIM_STATE, ClaimState, state),
+        completed,
+        cancelled,
+        ordered,
+        unmatched,
+        name,
+    )
+    return ClaimKey(market, account, claim_id, line), stamp
 
 
 def withdrawal_from_values(values: Sequence[Any]) -> Withdrawal:

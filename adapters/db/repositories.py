@@ -4,7 +4,7 @@ batches: a sync window is thousands of claims, not one."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, TypeVar, cast
 
@@ -47,6 +47,7 @@ from core.results import (
     Category,
     ConfirmationEvent,
     CsHistoryEntry,
+    ResultStamp,
     SummaryRow,
     TargetKind,
     Withdrawal,
@@ -55,7 +56,6 @@ from core.results import (
 from core.rules import LineIds
 
 T = TypeVar("T")
-CHUNK = 500  # bound IN lists well below every driver's parameter limit
 IMPORTED_FIELDS = (
     "marketplace",
     "marketplace_order_id",
@@ -80,6 +80,7 @@ HISTORY, AUDIT = _table(CsHistoryRow), _table(ConfirmationEventRow)
 # Rows to unpack into core objects (mapping.*_from_values), not to read by attribute.
 ORDER_ROWS = select(*(ORDERS.c[n] for n in mapping.ORDER_COLUMNS))
 RESULT_ROWS = select(*(RESULTS.c[n] for n in mapping.RESULT_COLUMNS))
+STAMP_ROWS = select(*(RESULTS.c[n] for n in mapping.STAMP_COLUMNS))
 WITHDRAWAL_ROWS = select(*(WITHDRAWALS.c[n] for n in mapping.WITHDRAWAL_COLUMNS))
 
 
@@ -104,17 +105,6 @@ def _insert_returning_ids(
         return [int(i) for i in conn.execute(ordered, rows).scalars()]
     got = {tuple(r[1:]): int(r[0]) for r in bulk.insert_returning(conn, table, rows, ["id", *key])}
     return [got[k] for k in wanted]
-
-
-def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _mark(
@@ -156,10 +146,10 @@ class SqlOrderRepository:
 
     def get_many(self, management_nos: Collection[str], *, lock: bool = False) -> dict[str, Order]:
         out: dict[str, Order] = {}
-        for part in chunks(sorted(set(management_nos))):
+        for wanted in among(self.session, ORDERS.c.management_no, management_nos):
             # Only what an Order holds: created_at/updated_at would cost two timestamp
             # conversions a row for nothing (an import reads every row it touches).
-            stmt = ORDER_ROWS.where(ORDERS.c.management_no.in_(part))
+            stmt = ORDER_ROWS.where(wanted)
             if lock:
                 stmt = stmt.order_by(ORDERS.c.id).with_for_update()
             out.update((r[0], mapping.order_from_values(r)) for r in self.session.execute(stmt))
@@ -175,15 +165,11 @@ class SqlOrderRepository:
                 by_item[c.marketplace].add(c.marketplace_item_id)
         conds: list[ColumnElement[bool]] = []
         for market, ids in by_order.items():
-            for part in chunks(sorted(ids)):
-                conds.append(
-                    and_(OrderRow.marketplace == market, OrderRow.marketplace_order_id.in_(part))
-                )
+            for wanted in among(self.session, ORDERS.c.marketplace_order_id, ids):
+                conds.append(and_(ORDERS.c.marketplace == market, wanted))
         for market, ids in by_item.items():
-            for part in chunks(sorted(ids)):
-                conds.append(
-                    and_(OrderRow.marketplace == market, OrderRow.marketplace_item_id.in_(part))
-                )
+            for wanted in among(self.session, ORDERS.c.marketplace_item_id, ids):
+                conds.append(and_(ORDERS.c.marketplace == market, wanted))
         found: dict[str, Order] = {}
         for cond in conds:
             stmt = ORDER_ROWS.where(cond).order_by(ORDERS.c.id)
@@ -249,23 +235,21 @@ class SqlResultRepository:
                 out[row[0]] = mapping.result_from_values(row)
         return out
 
-    def by_keys(self, keys: Collection[ClaimKey]) -> dict[ClaimKey, CancelResult]:
+    def stamps(self, keys: Collection[ClaimKey]) -> dict[ClaimKey, ResultStamp]:
         wanted = set(keys)
         by_market: dict[str, set[str]] = defaultdict(set)
         for k in wanted:
             by_market[k.marketplace].add(k.claim_id)
-        out: dict[ClaimKey, CancelResult] = {}
+        out: dict[ClaimKey, ResultStamp] = {}
         for market, claim_ids in by_market.items():
-            for part in chunks(sorted(claim_ids)):
-                stmt = RESULT_ROWS.where(
-                    RESULTS.c.marketplace == market, RESULTS.c.claim_id.in_(part)
-                )
+            for among_ids in among(self.session, RESULTS.c.claim_id, claim_ids):
+                stmt = STAMP_ROWS.where(RESULTS.c.marketplace == market, among_ids)
                 if self._lockable():
                     stmt = stmt.order_by(RESULTS.c.id).with_for_update()
                 for row in self.session.execute(stmt).all():  # one fetchall, not a fetch a row
-                    result = mapping.result_from_values(row)
-                    if (key := result.key) in wanted:
-                        out[key] = result
+                    key, stamp = mapping.stamp_from_values(row)
+                    if key in wanted:
+                        out[key] = stamp
         return out
 
     def add(self, results: Sequence[CancelResult]) -> None:
@@ -303,17 +287,11 @@ class SqlResultRepository:
                 by_item[o.marketplace].add(o.marketplace_item_id)
         conds: list[ColumnElement[bool]] = []
         for market, ids in by_order.items():
-            for part in chunks(sorted(ids)):
-                conds.append(and_(R.marketplace == market, R.marketplace_order_id.in_(part)))
+            for wanted in among(self.session, RESULTS.c.marketplace_order_id, ids):
+                conds.append(and_(R.marketplace == market, wanted))
         for market, ids in by_item.items():
-            for part in chunks(sorted(ids)):
-                conds.append(
-                    and_(
-                        R.marketplace == market,
-                        R.marketplace_order_id == "",
-                        R.marketplace_item_id.in_(part),
-                    )
-                )
+            for wanted in among(self.session, RESULTS.c.marketplace_item_id, ids):
+                conds.append(and_(R.marketplace == market, R.marketplace_order_id == "", wanted))
         found: dict[int, CancelResult] = {}
         for cond in conds:
             stmt = select(R).where(R.unmatched == true(), cond).order_by(R.id)

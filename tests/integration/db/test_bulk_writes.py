@@ -23,6 +23,7 @@ from core.results import (
     CancelResult,
     Category,
     CsHistoryEntry,
+    ResultStamp,
     Withdrawal,
     WithdrawalReason,
     WithdrawalState,
@@ -100,10 +101,10 @@ def test_bulk_inserted_results_keep_their_ids(make_uow: Callable[[], Any]) -> No
     assert len(inserts) <= 3  # a statement per ~1,000 rows, not one per row
     with make_uow() as uow:
         stored = uow.results.get_many(ids)
-        by_key = uow.results.by_keys([r.key for r in results[:700]])
+        by_key = uow.results.stamps([r.key for r in results[:700]])
     # Read back by id, each row is the very result that was given that id.
     assert [stored[r.id] for r in results] == results  # type: ignore[index]
-    assert by_key == {r.key: r for r in results[:700]}
+    assert by_key == {r.key: ResultStamp.of(r) for r in results[:700]}
 
 
 def test_ids_are_paired_by_key_whatever_order_returning_gives(
@@ -194,7 +195,7 @@ def test_a_naive_datetime_is_refused_and_nothing_is_written(
         uow.history.add([CsHistoryEntry("M1", datetime(2026, 11, 3), "text")])
 
     with make_uow() as uow:
-        assert uow.results.by_keys([fine.key]) == {}
+        assert uow.results.stamps([fine.key]) == {}
 
 
 def test_sqlite_keeps_utc_text_that_sorts(make_uow: Callable[[], Any]) -> None:
