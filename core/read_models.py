@@ -91,13 +91,20 @@ def list_results(
     """A page of results, newest cancel first, with the total and the snapshot id that a
     later "confirm all N" must not go beyond."""
     with make_uow().read_only() as uow:
-        if snapshot_id is None:
-            total, snap = uow.results.count_and_max_id(flt)
+        if snapshot_id is not None:
+            total = uow.results.count(flt, max_id=snapshot_id)
+            items = uow.results.find(flt, limit=limit, offset=offset, max_id=snapshot_id)
+            return Page(items, total, offset=offset, limit=limit, snapshot_id=snapshot_id)
+        items = uow.results.find(flt, limit=limit, offset=offset, max_id=None)
+        if offset == 0 and len(items) < limit:
+            # Every match is on this page (one order's results, a quiet filter): its count
+            # and newest id need no statement of their own.
+            total, snap = len(items), max((r.id or 0 for r in items), default=0)
         else:
-            snap = snapshot_id
-            total = uow.results.count(flt, max_id=snap)
-        items = uow.results.find(flt, limit=limit, offset=offset, max_id=snap)
-        return Page(items=items, total=total, offset=offset, limit=limit, snapshot_id=snap)
+            total, snap = uow.results.count_and_max_id(flt)
+            if any((r.id or 0) > snap for r in items):  # arrived between the two reads
+                items = uow.results.find(flt, limit=limit, offset=offset, max_id=snap)
+        return Page(items, total, offset=offset, limit=limit, snapshot_id=snap)
 
 
 def list_withdrawals(
