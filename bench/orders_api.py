@@ -34,6 +34,7 @@ from sqlalchemy import Engine
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.db.engine import make_engine
+from adapters.db.repositories import IMPORTED_FIELDS as IMPORTED  # the columns an import sets
 from bench.floors import Timed, Timer, compare, fresh_database
 from bot.runtime.bootstrap import build
 from bot.runtime.process import ORDERS_PATH, orders_handler
@@ -42,17 +43,6 @@ from bot.runtime.server import Request, Response, Router, serve_in_thread
 TOKEN = "bench-token"
 FLOOR_PATH = "/floor/orders"
 PASSES = (("create", "RECEIVED"), ("update", "INVOICED"), ("same", "INVOICED"))
-IMPORTED = (
-    "marketplace",
-    "marketplace_order_id",
-    "marketplace_item_id",
-    "product_name",
-    "option",
-    "quantity",
-    "status",
-    "invoice_no",
-    "shipped_at",
-)
 
 
 def batch(start: int, size: int, status: str, prefix: str = "M") -> bytes:
