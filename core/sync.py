@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from core import quarantine
 from core.apply import ApplyStats
@@ -25,7 +26,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_OVERLAP = timedelta(minutes=10)
 DEFAULT_LOOKBACK = timedelta(days=7)
-APPLY_BATCH = 500  # claims per transaction: the write lock is held for one page at most
+# Claims per transaction at most: a page, or the pages fetched while the last was applied,
+# so the write lock is held briefly and a slow database catches up in fewer commits.
+APPLY_BATCH = 500
 PREFETCH_JOIN_SECONDS = 2.0
 
 
@@ -66,10 +69,11 @@ def sync_account(
     """One pass for one account. Consecutive passes overlap by `overlap` so a change the
     marketplace files late is still seen; re-applying what overlaps changes nothing.
 
-    Each page of a window commits on its own (no write transaction lasts longer than one
-    page), and the watermark moves past a window only once all of it is applied, so a
-    failure anywhere in a window leaves the watermark where it was. A failure stops this
-    account's pass (recorded, not raised: one account's failure never stops the others)."""
+    A window's pages commit in short transactions of their own (one page, or the whole
+    pages already fetched while the last was applied), and the watermark moves past a
+    window only once all of it is applied, so a failure anywhere in a window leaves the
+    watermark where it was. A failure stops this account's pass (recorded, not raised:
+    one account's failure never stops the others)."""
     report = SyncReport(account=source.account)
     with make_uow().read_only() as uow:
         state = uow.sync.get(source.account) or SyncState(source.account, source.marketplace)
@@ -127,21 +131,21 @@ def _sync_window(
     report: SyncReport,
     should_stop: Callable[[], bool],
 ) -> None:
-    """Apply the window page by page, each page in a short transaction of its own, then
-    move the watermark past the window. Applying a claim twice changes nothing, so a failure
+    """Apply the window as it is fetched, in short transactions of whole pages, then move
+    the watermark past the window. Applying a claim twice changes nothing, so a failure
     halfway loses nothing: the watermark still points before this window, and the next pass
     reads it again. Only the pages being fetched are held in memory. A claim no column can
     hold is set aside by itself (core.quarantine); so is a record the adapter could not
     read, kept with the watermark's move."""
     window = (start, end)
     newest: datetime | None = None
-    for page in _prefetch(iter(source.iter_claims(start, end))):
+    for claims in _prefetch(iter(source.iter_claims(start, end))):
         if should_stop():
             raise StopRequested
-        for i in range(0, len(page), APPLY_BATCH):
-            report.stats += _apply_page(make_uow, page[i : i + APPLY_BATCH], now, window)
-        report.fetched += len(page)
-        newest = max(filter(None, (newest, *(c.claimed_at for c in page))), default=None)
+        for i in range(0, len(claims), APPLY_BATCH):  # a page larger than a batch
+            report.stats += _apply_together(make_uow, claims[i : i + APPLY_BATCH], now, window)
+        report.fetched += len(claims)
+        newest = max(filter(None, (newest, *(c.claimed_at for c in claims))), default=None)
     # Every page of the window is applied: only now may the watermark pass it.
     with make_uow() as uow:
         quarantine.keep_set_aside(uow, source, window, now)
@@ -150,18 +154,18 @@ def _sync_window(
     state.watermark = end
 
 
-def _apply_page(
+def _apply_together(
     make_uow: Callable[[], UnitOfWork],
     claims: Sequence[Claim],
     now: datetime,
     window: tuple[datetime, datetime],
 ) -> ApplyStats:
-    """One page's claims in one transaction, run again whole when another writer raced it."""
+    """Claims in one transaction, run again whole when another writer raced it."""
 
     def apply(uow: UnitOfWork) -> ApplyStats:
         return quarantine.apply_storable(uow, claims, now, window=window)
 
-    return in_transaction(make_uow, apply, what="sync page")
+    return in_transaction(make_uow, apply, what="sync pages")
 
 
 _DONE = object()
@@ -169,7 +173,9 @@ _DONE = object()
 
 def _prefetch(pages: Iterator[Sequence[Claim]], depth: int = 8) -> Iterator[Sequence[Claim]]:
     """Fetch the next pages on a thread while the caller applies this one: the database
-    work overlaps the marketplace's response time. Errors arrive in order, as raised."""
+    work overlaps the marketplace's response time. The pages that arrived meanwhile come
+    as one, up to APPLY_BATCH claims (never a page cut in two). Errors arrive in order,
+    as raised, after the pages before them."""
     buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
     abandoned = threading.Event()
 
@@ -186,13 +192,15 @@ def _prefetch(pages: Iterator[Sequence[Claim]], depth: int = 8) -> Iterator[Sequ
     thread = threading.Thread(target=produce, name="sync-prefetch", daemon=True)
     thread.start()
     try:
+        held: object = None  # what ended the last gathering: the next item to hand on
         while True:
-            item = buffer.get()
+            item = buffer.get() if held is None else held
             if item is _DONE:
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item  # type: ignore[misc]
+            gathered, held = _gather(cast(Sequence[Claim], item), buffer)
+            yield gathered
     finally:
         abandoned.set()
         # Unblock a producer waiting on a full queue; one stuck in a request is left to
@@ -203,6 +211,24 @@ def _prefetch(pages: Iterator[Sequence[Claim]], depth: int = 8) -> Iterator[Sequ
                 buffer.get_nowait()
             except queue.Empty:
                 thread.join(timeout=0.05)
+
+
+def _gather(first: Sequence[Claim], buffer: queue.Queue[object]) -> tuple[list[Claim], object]:
+    """`first` and the pages already waiting behind it, up to APPLY_BATCH claims; and the
+    item that ended the gathering (None when the queue ran empty)."""
+    gathered = list(first)
+    while len(gathered) < APPLY_BATCH:
+        try:
+            item = buffer.get_nowait()
+        except queue.Empty:
+            return gathered, None
+        if item is _DONE or isinstance(item, BaseException):
+            return gathered, item
+        page = cast(Sequence[Claim], item)
+        if len(gathered) + len(page) > APPLY_BATCH:
+            return gathered, page
+        gathered.extend(page)
+    return gathered, None
 
 
 # --- the account's sync lease ------------------------------------------------------------

@@ -7,7 +7,9 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+from core import sync
 from core.claims import Claim
 from core.errors import ConcurrentUpdate, MarketplaceError
 from core.order_book import import_orders
@@ -100,24 +102,60 @@ def test_a_window_that_fails_halfway_keeps_its_pages_and_the_watermark_before_it
     assert len(store.results) == 3 and store.sync["main"].watermark == clock.now()
 
 
-def test_each_page_commits_on_its_own_and_the_watermark_after_the_last() -> None:
-    store, clock = FakeStore(), FakeClock()
-    now = clock.now()
-    source = FakeSource([claim_for(claimed_at=now - timedelta(minutes=m)) for m in range(1, 8)])
+@dataclass
+class GatedSource(FakeSource):
+    """Pages as FakeSource; `fetched` is set once every page is in the prefetch queue."""
+
+    fetched: threading.Event = field(default_factory=threading.Event)
+
+    def iter_claims(self, start: datetime, end: datetime) -> Iterator[Sequence[Claim]]:
+        yield from super().iter_claims(start, end)
+        self.fetched.set()  # the producer asked past the last page: all of them are queued
+
+
+def commits_while_fetching_is_ahead(
+    store: FakeStore, source: GatedSource, now: datetime
+) -> tuple[list[tuple[int, object]], tuple[int, object]]:
+    """(results stored, watermark) at each commit of a pass whose first commit waits
+    until every page is fetched, as when the database is slower than the marketplace:
+    the pages' commits, and the watermark's."""
     seen: list[tuple[int, object]] = []
 
     class Watching(FakeUnitOfWork):
         def commit(self) -> None:
+            assert source.fetched.wait(timeout=5)
             super().commit()
             state = store.sync.get("main")
             seen.append((len(store.results), state.watermark if state else None))
 
     report = sync_account(lambda: Watching(store), source, now, lookback=timedelta(hours=1))
-    assert report.ok and report.fetched == 7
-    # Four pages of at most two claims, each its own commit; the watermark moved last.
-    assert [n for n, _ in seen[:4]] == [2, 4, 6, 7]
-    assert all(mark is None for _, mark in seen[:4])
-    assert seen[4] == (7, now)
+    assert report.ok and report.fetched == len(source.claims)
+    *pages, watermark, _success = seen
+    return pages, watermark
+
+
+def test_pages_fetched_while_one_is_applied_commit_together_and_the_watermark_last() -> None:
+    store, clock = FakeStore(), FakeClock()
+    now = clock.now()
+    source = GatedSource([claim_for(claimed_at=now - timedelta(minutes=m)) for m in range(1, 8)])
+    pages, watermark = commits_while_fetching_is_ahead(store, source, now)
+    # Whatever the first commit took (page 1, or more if they were fetched by then), the
+    # pages fetched while it waited commit together; the watermark moved after the last.
+    assert [n for n, _ in pages] in ([2, 7], [4, 7], [6, 7], [7])
+    assert all(mark is None for _, mark in pages)
+    assert watermark == (7, now)
+
+
+def test_pages_commit_together_up_to_a_batch_and_never_split(monkeypatch: Any) -> None:
+    monkeypatch.setattr(sync, "APPLY_BATCH", 5)
+    store, clock = FakeStore(), FakeClock()
+    now = clock.now()
+    source = GatedSource([claim_for(claimed_at=now - timedelta(minutes=m)) for m in range(1, 12)])
+    pages, watermark = commits_while_fetching_is_ahead(store, source, now)
+    # Pages of 2 and a last of 1: two pages at a time once fetching is ahead (a third
+    # would pass 5 claims), whole pages only, the first commit as much as was fetched.
+    assert [n for n, _ in pages] in ([2, 6, 10, 11], [4, 8, 11])
+    assert watermark == (11, now)
 
 
 def test_a_page_that_raced_another_writer_is_applied_again_whole() -> None:
