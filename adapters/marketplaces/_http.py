@@ -18,6 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from json import JSONDecodeError
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -266,7 +267,7 @@ class MarketplaceHttp:
     def _parse(self, response: httpx.Response, parse: Callable[[JsonNode], T], label: str) -> T:
         status = response.status_code
         try:
-            payload = response.json(parse_int=_int_or_text)
+            payload = _json(response)
         except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
             # The body itself is not quoted: answers carry customers' names and addresses.
             raise self.error(f"response is not valid JSON ({exc})", label, status=status) from None
@@ -284,6 +285,17 @@ class MarketplaceHttp:
         # The reason adds news only when it is more than the status (a 429, retries spent).
         text = (f"{message} ({reason})" if transient else message) if message else reason
         return self.error(text, label, code=code, status=outcome.status_code, retryable=transient)
+
+
+def _json(response: httpx.Response) -> Any:
+    """The body's JSON. Integers are read by the C parser; only a body holding one too long
+    for int() is read again, slower, with that integer kept as text."""
+    try:
+        return response.json()
+    except (JSONDecodeError, UnicodeDecodeError):
+        raise
+    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        return response.json(parse_int=_int_or_text)
 
 
 def _int_or_text(digits: str) -> int | str:

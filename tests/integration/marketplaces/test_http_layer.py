@@ -342,6 +342,30 @@ def test_garbled_bodies_are_marketplace_errors(content: bytes, problem: str) -> 
     assert caught.value.request == "GET /x" and caught.value.account == "acct-1"
 
 
+def test_an_integer_too_long_for_int_is_kept_as_text_and_the_rest_is_read() -> None:
+    huge = "9" * 5000  # past int()'s 4,300 digits
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        content = f'{{"answer": 42, "rows": [{{"id": {huge}}}, {{"id": 7}}], "x": 1.5}}'
+        return httpx.Response(200, content=content.encode())
+
+    def read(body: JsonNode) -> tuple[int, list[object], object]:
+        rows = [row.value["id"] for row in body["rows"].as_list()]
+        return body["answer"].as_int(), rows, body["x"].value
+
+    http = runner(httpx.MockTransport(handler), FakeTime())
+    assert http.call("GET", "/x", read) == (42, [huge, 7], 1.5)
+
+
+@pytest.mark.parametrize("content", [b'{"answer": 1', b"\xff\xfe{}", b'{"answer": 1,}'])
+def test_bodies_that_do_not_decode_are_not_json(content: bytes) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=content)
+
+    with pytest.raises(MarketplaceError, match="not valid JSON"):
+        runner(httpx.MockTransport(handler), FakeTime()).call("GET", "/x", read_answer)
+
+
 def test_rate_limit_applies_to_every_attempt() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"answer": 1})
