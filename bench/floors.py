@@ -5,8 +5,9 @@
 - `StaticServer`: recorded HTTP answers served as they are, in a process of its own, so a
   floor is the network and parsing only, not a fake marketplace's own work.
 - `fetch_floor`: the same requests by a plain httpx client, each body `json.loads`-ed.
-- `copy_rows` / `insert_floor`: the rows a run wrote, written again by DB-API `executemany`
-  into the same schema, in as many transactions as the run committed.
+- `copy_rows` / `insert_floor` / `insert_rows`: the rows a run wrote, written again by
+  DB-API `executemany` into the same schema, in as many transactions as the run committed
+  (or in the caller's).
 - `Timer`: wall and process CPU time together (the machine is shared: CPU is steadier).
 """
 
@@ -20,11 +21,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection as Pipe
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
 from adapters.db import migrate
@@ -114,7 +115,7 @@ class Recording(httpx.BaseTransport):
         return httpx.Response(response.status_code, headers=response.headers, content=body)
 
 
-def _serve_static(answers: Mapping[str, Recorded], conn: Connection) -> None:
+def _serve_static(answers: Mapping[str, Recorded], conn: Pipe) -> None:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         wbufsize = 64 * 1024  # headers and body in one segment
@@ -206,6 +207,20 @@ def _chunks(rows: list[tuple[Any, ...]], parts: int) -> Iterator[list[tuple[Any,
         yield rows[start : start + size]
 
 
+def _insert_sql(rows: Rows, mark: str) -> str:
+    marks = ", ".join([mark] * len(rows.columns))
+    return f"INSERT INTO {rows.table} ({', '.join(rows.columns)}) VALUES ({marks})"
+
+
+def insert_rows(conn: Connection, tables: Sequence[Rows]) -> None:
+    """Every row of `tables` inserted by `executemany`, in the caller's transaction."""
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    cursor = conn.connection.cursor()
+    for rows in tables:
+        if rows.rows:
+            cursor.executemany(_insert_sql(rows, mark), rows.rows)
+
+
 def insert_floor(engine: Engine, tables: Sequence[Rows], commits: int) -> Timed:
     """Every row of `tables` inserted again by `executemany`, cut into `commits`
     transactions (each one a slice of every table, in order)."""
@@ -215,11 +230,7 @@ def insert_floor(engine: Engine, tables: Sequence[Rows], commits: int) -> Timed:
     mark = "?" if sqlite else "%s"
     try:
         cursor = raw.cursor()
-        statements = [
-            f"INSERT INTO {t.table} ({', '.join(t.columns)}) "
-            f"VALUES ({', '.join([mark] * len(t.columns))})"
-            for t in tables
-        ]
+        statements = [_insert_sql(t, mark) for t in tables]
         parts = [list(_chunks(t.rows, commits)) for t in tables]
         with Timer() as timed:
             for i in range(commits):
