@@ -34,12 +34,13 @@ def oms_event(
     **details: Any,
 ) -> OutboxItem:
     """`subject` makes the idempotency key unique per happening (e.g. the withdrawal id)."""
-    key = f"oms:{event.value}:{management_no}:{subject}:{at.isoformat()}"
+    occurred = at.isoformat()
+    key = f"oms:{event.value}:{management_no}:{subject}:{occurred}"
     payload = {
         "event": event.value,
         "management_no": management_no,
         "result_id": result_id,
-        "occurred_at": at.isoformat(),
+        "occurred_at": occurred,
         **details,
     }
     return OutboxItem(OutboxKind.WEBHOOK, None, None, key, payload, ordering_key=management_no)

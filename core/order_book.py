@@ -147,12 +147,17 @@ def _record_moves(
     now: datetime,
 ) -> None:
     """Each status change in the order's C/S history, and to the order system."""
-    history = []
-    events = []
-    for no, (old, new) in moves.items():
-        mark = " (강제)" if new.rank < old.rank and no in forced else ""
-        history.append(CsHistoryEntry(no, now, f"주문상태 변경{mark}: {old.korean} → {new.korean}"))
-        events.append(
+    forcing = {no for no, (old, new) in moves.items() if new.rank < old.rank and no in forced}
+    uow.history.add(
+        CsHistoryEntry(
+            no,
+            now,
+            f"주문상태 변경{' (강제)' if no in forcing else ''}: {old.korean} → {new.korean}",
+        )
+        for no, (old, new) in moves.items()
+    )
+    if uow.oms_events:  # only built when an order system listens
+        events = [
             oms_event(
                 OmsEvent.ORDER_STATUS_CHANGED,
                 no,
@@ -161,11 +166,10 @@ def _record_moves(
                 subject=new.value,
                 old_status=old.value,
                 new_status=new.value,
-                forced=bool(mark),
+                forced=no in forcing,
             )
-        )
-    uow.history.add(history)
-    if uow.oms_events:
+            for no, (old, new) in moves.items()
+        ]
         uow.outbox.enqueue(events, now)
 
 

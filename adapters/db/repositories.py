@@ -152,7 +152,8 @@ class SqlOrderRepository:
             stmt = ORDER_ROWS.where(wanted)
             if lock:
                 stmt = stmt.order_by(ORDERS.c.id).with_for_update()
-            out.update((r[0], mapping.order_from_values(r)) for r in self.session.execute(stmt))
+            rows = self.session.execute(stmt).all()  # one fetchall, not a fetch a row
+            out.update((r[0], mapping.order_from_values(r)) for r in rows)
         return out
 
     def candidates(self, claims: Collection[LineIds], *, lock: bool) -> list[Order]:

@@ -433,3 +433,24 @@ def test_unmatched_results_never_guess_between_two_lines() -> None:
     assert outcome.matched == []
     [result] = store.results.values()
     assert result.unmatched and result.management_no is None
+
+
+@pytest.mark.parametrize("oms_events", [True, False])
+def test_a_status_change_is_in_the_history_and_to_the_order_system_if_one_listens(
+    oms_events: bool,
+) -> None:
+    store = FakeStore()
+    make_uow = fake_uow_factory(store, oms_events=oms_events)
+    steps = [order(), order(OrderStatus.SHIPPED), order(OrderStatus.RECEIVED, force=True)]
+    for n, step in enumerate(steps):
+        step(make_uow, T0 + timedelta(minutes=n))
+    history = [e.text for e in read_models.order_details(make_uow, NO).history]
+    assert history == ["주문상태 변경: 접수 → 배송", "주문상태 변경 (강제): 배송 → 접수"]
+    changes = [
+        (p["old_status"], p["new_status"], p["forced"])
+        for _, row in sorted(store.outbox.items())
+        if row.item.kind is OutboxKind.WEBHOOK
+        and (p := row.item.payload)["event"] == "order.status_changed"
+    ]
+    expected = [("RECEIVED", "SHIPPED", False), ("SHIPPED", "RECEIVED", True)]
+    assert changes == (expected if oms_events else [])
