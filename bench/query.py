@@ -293,7 +293,7 @@ def bench(url: str, label: str, n: int, runs: int, bulk_runs: int) -> None:
 
         base = timings(floor, runs)
         print(
-            f"  {name:30} {ours[0]:7.1f}ms {ours[1]:6.1f}ms {base[0]:8.1f}ms {base[1]:6.1f}ms"
+            f"  {name:30} {ours[0]:7.2f}ms {ours[1]:6.2f}ms {base[0]:8.2f}ms {base[1]:6.2f}ms"
             f"  {ours[0] / base[0]:8.2f}x {ours[1] / base[1]:5.2f}x  {total:,}",
             flush=True,
         )

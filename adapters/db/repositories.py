@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, tzinfo
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    Select,
     Table,
     and_,
     bindparam,
@@ -25,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adapters.db import bulk, mapping
-from adapters.db.filters import all_of, phases_of, result_conditions
+from adapters.db.filters import Shape, Where, all_of, condition, phases_of, result_where
 from adapters.db.ids import among
 from adapters.db.tables import (
     CancelResultRow as R,
@@ -105,6 +108,34 @@ def _insert_returning_ids(
         return [int(i) for i in conn.execute(ordered, rows).scalars()]
     got = {tuple(r[1:]): int(r[0]) for r in bulk.insert_returning(conn, table, rows, ["id", *key])}
     return [got[k] for k in wanted]
+
+
+PAGE_PARAMETERS = ("page_limit", "page_offset", "page_end")
+
+
+@cache  # per filter shape: built once, its values bound at each execution
+def _page(shape: Shape, merged_phases: tuple[str, ...]) -> Select[Any]:
+    """A page of the results a filter of `shape` selects, newest first."""
+    newest = (RESULTS.c.claimed_at.desc(), RESULTS.c.id.desc())
+    base = select(RESULTS).where(condition(shape)).order_by(*newest)
+    limit, offset, end = (bindparam(n, type_=Integer()) for n in PAGE_PARAMETERS)
+    if not merged_phases:
+        return base.limit(limit).offset(offset)
+    # A view across both phases ("전체 …") on SQLite, which cannot merge the two phase
+    # ranges of a (phase, claimed_at, …) index in claimed_at order, so it read and sorted
+    # every match (~120k rows, ~0.5 s at 5M results). The newest page of each phase,
+    # merged, reads about a page of index per phase. PostgreSQL walks
+    # ix_cancel_results_claimed_at backwards already.
+    per_phase = [
+        select(base.where(RESULTS.c.phase == p).limit(end).subquery()) for p in merged_phases
+    ]
+    both = union_all(*per_phase).subquery()
+    return (
+        select(both)
+        .order_by(both.c.claimed_at.desc(), both.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
 
 
 def _mark(
@@ -328,61 +359,46 @@ class SqlResultRepository:
                 out.extend(mapping.result_from_values(r) for r in self.session.execute(stmt).all())
         return sorted(out, key=lambda r: r.id or 0)
 
-    def _where(self, flt: CancelFilter, max_id: int | None) -> ColumnElement[bool]:
-        conds = result_conditions(flt, self.tz)
-        if max_id is not None:
-            conds.append(R.id <= max_id)
-        return all_of(conds)
+    def _where(self, flt: CancelFilter, max_id: int | None) -> Where:
+        return result_where(flt, self.tz, max_id=max_id)
 
     def find(
         self, flt: CancelFilter, *, limit: int, offset: int, max_id: int | None
     ) -> list[CancelResult]:
         # Core rows, not ORM instances: a page is read to be shown, never changed.
         where = self._where(flt, max_id)
-        newest = (RESULTS.c.claimed_at.desc(), RESULTS.c.id.desc())
-        base = select(RESULTS).where(where).order_by(*newest)
-        stmt = base.limit(limit).offset(offset)
         phases = phases_of(flt)
-        if (
+        merged = (
             len(phases) > 1
             and not flt.order  # one order's few rows: sorting them is nothing
             and self.session.get_bind().dialect.name == "sqlite"
-        ):
-            # A view across both phases ("전체 …"): SQLite cannot merge the two phase
-            # ranges of a (phase, claimed_at, …) index in claimed_at order, so it read and
-            # sorted every match (~120k rows, ~0.5 s at 5M results). The newest page of
-            # each phase, merged, reads about a page of index per phase. PostgreSQL walks
-            # ix_cancel_results_claimed_at backwards already.
-            per_phase = [
-                select(base.where(RESULTS.c.phase == p.value).limit(limit + offset).subquery())
-                for p in phases
-            ]
-            both = union_all(*per_phase).subquery()
-            stmt = (
-                select(both)
-                .order_by(both.c.claimed_at.desc(), both.c.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-        return [mapping.result_from_row(r) for r in self.session.execute(stmt)]
+        )
+        stmt = _page(where.shape, tuple(p.value for p in phases) if merged else ())
+        page = dict(zip(PAGE_PARAMETERS, (limit, offset, limit + offset), strict=True))
+        params = where.params | page
+        return [mapping.result_from_row(r) for r in self.session.execute(stmt, params)]
 
     def count(self, flt: CancelFilter, *, max_id: int | None) -> int:
-        stmt = select(func.count()).select_from(R).where(self._where(flt, max_id))
-        return int(self.session.execute(stmt).scalar_one())
+        where = self._where(flt, max_id)
+        stmt = select(func.count()).select_from(RESULTS).where(where.clause)
+        return int(self.session.execute(stmt, where.params).scalar_one())
 
     def count_by_category_marketplace(self, flt: CancelFilter) -> dict[tuple[Category, str], int]:
+        where = self._where(flt, None)
         stmt = (
             select(R.category, R.marketplace, func.count())
-            .where(self._where(flt, None))
+            .where(where.clause)
             .group_by(R.category, R.marketplace)
         )
-        return {(Category(c), str(m)): int(n) for c, m, n in self.session.execute(stmt)}
+        rows = self.session.execute(stmt, where.params)
+        return {(Category(c), str(m)): int(n) for c, m, n in rows}
 
     def count_and_max_id(self, flt: CancelFilter) -> tuple[int, int]:
         """How many match and the highest id among them, in one statement: a later
         "confirm all N" stops at that id, so results that arrive after the count stay out."""
-        stmt = select(func.count(), func.coalesce(func.max(R.id), 0)).where(self._where(flt, None))
-        count, top = self.session.execute(stmt).one()
+        where = self._where(flt, None)
+        stmt = select(func.count(), func.coalesce(func.max(R.id), 0)).where(where.clause)
+        count, top = self.session.execute(stmt, where.params).one()
         return int(count), int(top)
 
     def max_id(self) -> int:
@@ -395,8 +411,9 @@ class SqlResultRepository:
         return _mark(self.session, R, ids, None, None)
 
     def matching_unconfirmed_ids(self, flt: CancelFilter, max_id: int) -> list[int]:
-        stmt = select(R.id).where(self._where(flt, max_id), R.confirmed_by.is_(None))
-        return list(self.session.execute(stmt).scalars())
+        where = self._where(flt, max_id)
+        stmt = select(R.id).where(where.clause, R.confirmed_by.is_(None))
+        return list(self.session.execute(stmt, where.params).scalars())
 
     def unconfirmed_summary(self) -> list[SummaryRow]:
         cols = (R.category, R.marketplace, R.partial, R.unmatched, R.anomaly, R.phase)
