@@ -309,19 +309,10 @@ STAMP_COLUMNS = (
 
 
 def stamp_from_values(values: Sequence[Any]) -> tuple[ClaimKey, ResultStamp]:
-    """A result's claim key and stamp from STAMP_COLUMNS' values, in that order."""
-    market, account, claim_id, line, id_, state, completed, cancelled, ordered = values[:9]
-    unmatched, name = values[9:]
-    stamp = ResultStamp(
-        id_,
-        _member(_CLAIM_STATE, ClaimState, state),
-        completed,
-        cancelled,
-        ordered,
-        unmatched,
-        name,
-    )
-    return ClaimKey(market, account, claim_id, line), stamp
+    """A result's claim key and stamp from STAMP_COLUMNS' values, in that order (the key's
+    fields, then the stamp's)."""
+    id_, state, *rest = values[4:]
+    return ClaimKey(*values[:4]), ResultStamp(id_, _member(_CLAIM_STATE, ClaimState, state), *rest)
 
 
 def withdrawal_from_values(values: Sequence[Any]) -> Withdrawal:
